@@ -1,0 +1,42 @@
+# Doorstep: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench faults docs image-check tools clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## tools: Mosquitto, Chromium and the checkers the tests use (apt-get when root)
+tools:
+	@bash .ci/ensure-tools.sh
+
+## demo: the appliance on this machine, simulated hardware, a private broker
+demo: $(STAMP)
+	$(BIN)/doorstep demo
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(BIN)/ruff check appliance sensors kiosk tests bench
+	$(BIN)/mypy appliance sensors
+
+## test: everything CI runs
+test: $(STAMP) tools lint
+	$(BIN)/pytest
+
+## bench: benchmarks as ratios against floors measured in the same run
+bench: $(STAMP) tools
+	$(BIN)/python -m bench
+
+## docs: regenerate docs/CONFIG.md from the code
+docs: $(STAMP)
+	$(BIN)/python -c "from appliance.config import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,148 @@
+"""The ``doorstep`` command. Each command parses its arguments and calls a library function."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from appliance import __version__
+from appliance import config as config_mod
+from appliance.db import Database, DatabaseError
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=config_mod.DEFAULT_PATH,
+    show_default=True,
+    help="The TOML config file.",
+)
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    """Print one line to stderr and exit."""
+    click.echo(f"doorstep: {message}", err=True)
+    sys.exit(status)
+
+
+def load_config(path: Path) -> config_mod.Config:
+    """Load the config or exit 2 with its one-line error."""
+    try:
+        return config_mod.load(path)
+    except config_mod.ConfigError as exc:
+        fail(str(exc))
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    while not stop.wait(0.5):
+        pass
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="doorstep")
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Doorstep: a community-owned front door appliance."""
+    ctx.obj = {"verbose": verbose}
+
+
+@main.command("init-config")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init_config(path: Path | None, force: bool) -> None:
+    """Write a commented example config holding every key with its default (stdout without PATH)."""
+    text = config_mod.example()
+    if path is None:
+        click.echo(text)
+        return
+    if path.exists() and not force:
+        fail(f"{path} exists already (use --force to overwrite)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc}")
+    click.echo(f"wrote {path}")
+
+
+@main.command("check-config")
+@CONFIG_OPTION
+def check_config(config_path: Path) -> None:
+    """Validate the config file: exit 0 when it is good, 2 with a one-line error when not."""
+    load_config(config_path)
+    click.echo(f"{config_path}: ok")
+
+
+@main.command()
+@CONFIG_OPTION
+def migrate(config_path: Path) -> None:
+    """Create or upgrade the database, then exit."""
+    cfg = load_config(config_path)
+    try:
+        applied = Database(cfg.database.path).migrate()
+    except (DatabaseError, OSError) as exc:
+        fail(f"database {cfg.database.path}: {exc}", 1)
+    click.echo(f"{cfg.database.path}: applied {len(applied)} migration(s)")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.pass_context
+def agent(ctx: click.Context, config_path: Path) -> None:
+    """Run the agent role: sensors, the writer, the broker link, housekeeping."""
+    cfg = load_config(config_path)
+    _logging(ctx.obj["verbose"])
+    from appliance.roles import run_agent
+
+    run_agent(cfg, wait_for_signal)
+
+
+@main.command()
+@CONFIG_OPTION
+@click.pass_context
+def web(ctx: click.Context, config_path: Path) -> None:
+    """Run the web role: kiosk, dashboard, display and API."""
+    cfg = load_config(config_path)
+    _logging(ctx.obj["verbose"])
+    from appliance.roles import run_web
+
+    run_web(cfg, wait_for_signal)
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Keep the data in this file.")
+@click.option("--web-port", type=int, default=8080, show_default=True, help="Port of the web pages (0: any free port).")
+@click.option("--broker", help="Use this broker (HOST:PORT) instead of starting a private one.")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Simulated time runs this many times faster.")
+@click.pass_context
+def demo(ctx: click.Context, db_path: Path | None, web_port: int, broker: str | None, speed: float) -> None:
+    """Run both roles with simulated hardware and a private broker."""
+    _logging(ctx.obj["verbose"])
+    from appliance.demo import DemoError, run_demo
+
+    try:
+        run_demo(db_path=db_path, web_port=web_port, broker=broker, speed=speed, wait=wait_for_signal, echo=click.echo)
+    except DemoError as exc:
+        fail(str(exc), 1)

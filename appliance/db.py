@@ -1,0 +1,191 @@
+"""The SQLite database: the only channel between the agent and the web role.
+
+WAL mode so readers never block the writer; foreign keys on; a busy timeout so the
+two roles wait for each other instead of failing. ``synchronous=NORMAL`` is chosen
+deliberately: in WAL mode a committed transaction survives the crash or SIGKILL of
+either process (it is in the WAL file), and the SD card is spared an fsync per
+commit. A power cut can lose the last second or so of commits, never corrupt the
+file (see docs/OPERATIONS.md).
+
+Migrations are numbered SQL files in ``appliance/migrations``; whichever role
+starts first applies them inside one ``BEGIN IMMEDIATE`` transaction, so two roles
+starting at once cannot both apply one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+from appliance.clock import Clock, SystemClock, iso
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change."""
+
+    number: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """Every migration shipped with the package, in order."""
+    found = []
+    for entry in resources.files("appliance.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.number)
+    numbers = [m.number for m in found]
+    if len(numbers) != len(set(numbers)):
+        raise DatabaseError(f"two migrations share a number: {numbers}")
+    return found
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        raise DatabaseError(f"incomplete SQL statement at the end of a migration: {buffer[:60]!r}")
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open a connection with Doorstep's settings (autocommit; use :func:`transaction`)."""
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from None
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    for attempt in range(50):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:  # another process is creating the file
+            if "locked" not in str(exc) or attempt == 49:
+                raise DatabaseError(f"cannot open the database {path}: {exc}") from None
+            time.sleep(0.05)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction taken at once (BEGIN IMMEDIATE): commit on success, roll back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class Database:
+    """The database file, with a connection per thread."""
+
+    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.clock = clock or SystemClock()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction on this thread's connection."""
+        return transaction(self.conn())
+
+    def table(self, name: str) -> sqlite_utils.db.Table:
+        """A sqlite-utils table on this thread's connection."""
+        return sqlite_utils.Database(self.conn())[name]  # type: ignore[return-value]
+
+    def migrate(self) -> list[int]:
+        """Apply every migration not yet applied; return the numbers applied now."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self.conn()
+        applied_now = []
+        with transaction(conn):
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+            for migration in migrations():
+                if migration.number in done:
+                    continue
+                log.info("applying migration %04d %s", migration.number, migration.name)
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.number, migration.name, iso(self.clock.now())),
+                )
+                applied_now.append(migration.number)
+        return applied_now
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits (SQLite's PRAGMA data_version)."""
+        return int(self.conn().execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        with self._lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def get_setting(conn: sqlite3.Connection, name: str, default: str | None = None) -> str | None:
+    """A value from the settings table."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (name,)).fetchone()
+    return row[0] if row else default
+
+
+def put_setting(conn: sqlite3.Connection, name: str, value: str, at: str) -> None:
+    """Store a value in the settings table."""
+    conn.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (name, value, at),
+    )

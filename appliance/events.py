@@ -1,0 +1,61 @@
+"""Things that happened, as frozen past-tense dataclasses.
+
+Sensors create them on their own threads and hand them to the agent's single
+writer (appliance.recorder). Every event has a UUID ``id`` and an aware UTC ``at``;
+both travel with it to the database and to MQTT, so consumers can drop duplicates.
+"""
+
+from __future__ import annotations
+
+import typing
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+def new_id() -> str:
+    """A fresh event id."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event."""
+
+    at: datetime
+    id: str = field(default_factory=new_id)
+
+    # Fields kept out of the sensor_events row and MQTT (e.g. a card hash).
+    private_fields: typing.ClassVar[tuple[str, ...]] = ()
+    # Whether the event goes on the MQTT `events` stream at all.
+    published: typing.ClassVar[bool] = True
+
+    @property
+    def kind(self) -> str:
+        """snake_case name of the event, e.g. 'door_opened'."""
+        name = type(self).__name__
+        return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoorOpened(Event):
+    """A door contact opened."""
+
+    door: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoorClosed(Event):
+    """A door contact closed."""
+
+    door: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FobRead(Event):
+    """A fob was read. Only the keyed hash of its number travels; it is never published."""
+
+    reader: str
+    card_hash: str
+    private_fields: typing.ClassVar[tuple[str, ...]] = ("card_hash",)
+    published: typing.ClassVar[bool] = False

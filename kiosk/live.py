@@ -1,0 +1,57 @@
+"""Server-sent events: pages update within a second of a change, without reload.
+
+All clients of this process are fed by the one shared ChangeWatcher: a change bumps its
+generation, each stream wakes, renders the public snapshot and sends it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flask import Blueprint, Response, stream_with_context
+
+from appliance.status import snapshot
+from kiosk.context import Web, web
+
+bp = Blueprint("live", __name__, url_prefix="/live")
+
+HEARTBEAT_SECONDS = 15.0
+
+
+def event_stream(w: Web, render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Iterator[str]:
+    """Yield SSE frames: one now, then one after every database change; comments as heartbeat."""
+    w.watcher.start()
+    seen = w.watcher.generation
+    yield "retry: 2000\n\n"
+    last = None
+    while True:
+        data = json.dumps(render(w), sort_keys=True)
+        if data != last:
+            last = data
+            yield f"event: {name}\ndata: {data}\n\n"
+        generation = w.watcher.wait(seen, HEARTBEAT_SECONDS)
+        if generation == seen:
+            yield ": heartbeat\n\n"
+        seen = generation
+
+
+def sse(render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Response:
+    """A streaming response of ``render``'s output, refreshed on every change."""
+    w = web()
+    response = Response(stream_with_context(event_stream(w, render, name)), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def public_snapshot(w: Web) -> dict[str, Any]:
+    """The public status, fresh from the database."""
+    return snapshot(w.db.conn(), w.config, w.clock.now())
+
+
+@bp.get("/status")
+def status_stream() -> Response:
+    """Live public status (display, kiosk home)."""
+    return sse(public_snapshot)

@@ -1,0 +1,286 @@
+"""Fixtures every test module reuses: real SQLite files, a real Mosquitto, MockFactory
+pins, a pty pair for serial, a hand-driven clock, the Flask app.
+
+Nothing here fakes a library with unittest.mock: hardware is gpiozero's MockFactory and
+a pseudo-terminal; the broker and the database are the real programs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pty
+import shutil
+import threading
+import time
+import tty
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+from paho.mqtt.enums import CallbackAPIVersion
+
+from appliance.broker import Mosquitto, find_mosquitto
+from appliance.clock import ManualClock
+from appliance.config import Config, DatabaseConfig, HardwareConfig, MqttConfig
+from appliance.db import Database
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test says so (Monday 2 March 2026, 09:00 UTC)."""
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """A config with a database in the test's temp dir, mock pins and no broker."""
+    return Config().with_changes(
+        database=DatabaseConfig(path=str(tmp_path / "doorstep.db")),
+        hardware=HardwareConfig(pin_factory="mock"),
+        mqtt=dataclasses.replace(MqttConfig(), enabled=False),
+    )
+
+
+@pytest.fixture
+def db(config: Config, clock: ManualClock) -> Iterator[Database]:
+    """A fresh, migrated database file."""
+    database = Database(config.database.path, clock)
+    database.migrate()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[MockFactory]:
+    """gpiozero's MockFactory as the pin factory, reset after the test."""
+    previous = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    yield factory
+    factory.reset()
+    Device.pin_factory = previous
+
+
+@pytest.fixture
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
+    """A real Mosquitto on a free port with its own config and persistence dir.
+
+    ``broker.stop()`` and ``broker.start()`` take it away and bring it back mid-test
+    (same port, same persistence).
+    """
+    if find_mosquitto() is None:
+        pytest.fail("mosquitto is not installed: run 'make test' (it installs it) or apt-get install mosquitto")
+    instance = Mosquitto(tmp_path_factory.mktemp("broker"))
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@dataclass
+class Received:
+    """One message as a subscriber saw it."""
+
+    topic: str
+    payload: bytes
+    retain: bool
+    qos: int
+    arrived: float  # time.monotonic()
+
+    @property
+    def text(self) -> str:
+        """The payload as text."""
+        return self.payload.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Listener:
+    """A subscriber on '#' that records every message with its arrival time."""
+
+    client: paho.Client
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def snapshot(self) -> list[Received]:
+        """The messages so far."""
+        with self.lock:
+            return list(self.messages)
+
+    def on(self, topic: str) -> list[Received]:
+        """Messages on one topic."""
+        return [m for m in self.snapshot() if m.topic == topic]
+
+    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 10.0) -> list[Received]:
+        """Wait until ``predicate(messages)`` holds; fail the test with what arrived if it never does."""
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while not predicate(self.snapshot()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(m.topic, m.text[:80]) for m in self.snapshot()[-20:]]
+                    pytest.fail(f"the expected MQTT messages did not arrive; last seen: {seen}")
+                self.arrived.wait(min(remaining, 0.1))
+        return self.snapshot()
+
+    def clear(self) -> None:
+        """Forget what was recorded."""
+        with self.lock:
+            self.messages.clear()
+
+
+def make_listener(host: str, port: int, topic: str = "#") -> Listener:
+    """Connect a recording subscriber and wait until its subscription is active."""
+    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"listener-{os.getpid()}-{time.monotonic_ns()}")
+    listener = Listener(client)
+    subscribed = threading.Event()
+
+    def on_message(c, userdata, msg):  # type: ignore[no-untyped-def]
+        with listener.lock:
+            listener.messages.append(Received(msg.topic, msg.payload, bool(msg.retain), msg.qos, time.monotonic()))
+        with listener.arrived:
+            listener.arrived.notify_all()
+
+    def on_connect(c, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
+        c.subscribe(topic, qos=1)
+
+    client.on_message = on_message
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *args: subscribed.set()
+    client.max_queued_messages_set(0)
+    client.connect(host, port)
+    client.loop_start()
+    if not subscribed.wait(10):
+        client.loop_stop()
+        pytest.fail(f"could not subscribe on the test broker at {host}:{port}")
+    return listener
+
+
+@pytest.fixture
+def mqtt_listener(broker: Mosquitto) -> Iterator[Listener]:
+    """A subscriber on '#' of the test broker recording every message and its arrival time."""
+    listener = make_listener(broker.host, broker.port)
+    yield listener
+    listener.client.disconnect()
+    listener.client.loop_stop()
+
+
+@pytest.fixture
+def broker_config(config: Config, broker: Mosquitto) -> Config:
+    """The test config pointed at the test broker."""
+    return config.with_changes(
+        mqtt=dataclasses.replace(MqttConfig(), host=broker.host, port=broker.port, client_id="doorstep-test")
+    )
+
+
+@pytest.fixture
+def app(config: Config, clock: ManualClock, db: Database):  # type: ignore[no-untyped-def]
+    """The Flask app on the test database, with the test clock."""
+    from kiosk import create_app
+
+    application = create_app(config, clock=clock, overrides={"TESTING": True})
+    yield application
+    application.extensions["doorstep"].close()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    """Flask's test client (requests come from 127.0.0.1, the kiosk's own screen)."""
+    return app.test_client()
+
+
+@dataclass
+class SerialPair:
+    """A pseudo-terminal: the reader opens ``path``; the test writes bytes to ``write``."""
+
+    master: int
+    slave: int
+    path: str
+
+    def write(self, data: bytes) -> None:
+        """Send bytes as the fob reader would."""
+        view = memoryview(data)
+        while view:
+            written = os.write(self.master, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        """Take the device away (as pulling out a USB reader does)."""
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@pytest.fixture
+def serial_pair() -> Iterator[SerialPair]:
+    """A pty pair standing in for a serial fob reader."""
+    master, slave = pty.openpty()
+    tty.setraw(master)
+    tty.setraw(slave)
+    pair = SerialPair(master, slave, os.ttyname(slave))
+    yield pair
+    pair.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail early and clearly when a tool the suite needs is missing."""
+    missing = [tool for tool in ("mosquitto",) if find_mosquitto() is None and shutil.which(tool) is None]
+    if missing:
+        raise pytest.UsageError(f"missing {', '.join(missing)}: run 'make test', which installs it")
+
+
+# -- the web role for real, and real Chromium --------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def live_server(config: Config, clock: ManualClock, db: Database):  # type: ignore[no-untyped-def]
+    """The web role served by waitress on a free port; ``live_server.url`` ends with '/'."""
+    from appliance.broker import free_port
+    from kiosk import create_app
+    from kiosk.server import WebServer
+
+    cfg = config.with_changes(web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()))
+    server = WebServer(create_app(cfg, clock=clock), "127.0.0.1", cfg.web.port, threads=16)
+    server.config = cfg  # type: ignore[attr-defined]
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, for the whole session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make test' (it installs chromium) or apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh touch-screen page (1280x800, like the official Pi display's class of screen)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, is_mobile=False)
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -1,0 +1,76 @@
+"""The vertical slice of DESIGN.md: a door edge becomes an event row, state and outbox
+rows in one transaction, reaches the broker, and shows on a live page without reload."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from appliance import state
+from appliance.agent import Agent
+from appliance.clock import ManualClock
+from appliance.config import Config, DoorConfig
+from appliance.db import Database
+from kiosk import create_app
+
+DOOR = DoorConfig(id="front", pin=17, name="Front door")
+
+
+@pytest.fixture
+def agent(broker_config: Config, mock_pins: MockFactory, clock: ManualClock):  # type: ignore[no-untyped-def]
+    cfg = broker_config.with_changes(doors=(DOOR,))
+    running = Agent(cfg, clock=clock, pin_factory=mock_pins)
+    running.start()
+    yield running
+    running.stop()
+
+
+def test_a_door_edge_reaches_the_broker(agent: Agent, mock_pins: MockFactory, mqtt_listener) -> None:  # type: ignore[no-untyped-def]
+    topic = "doorstep/community-hall/door/front"
+    pin = mock_pins.pin(17)
+    pin.drive_low()  # the reed switch closes: door closed
+    mqtt_listener.wait_for(lambda ms: any(m.topic == topic and m.text == "closed" for m in ms))
+    pin.drive_high()  # opened
+    mqtt_listener.wait_for(lambda ms: [m.text for m in ms if m.topic == topic][-1:] == ["open"])
+    messages = mqtt_listener.wait_for(lambda ms: any(b'"door_opened"' in m.payload for m in ms))
+    door_msgs = [m for m in messages if m.topic == topic]
+    assert all(m.qos == 1 for m in door_msgs)
+    events = [json.loads(m.payload) for m in messages if m.topic.endswith("/events")]
+    opened = [e for e in events if e["kind"] == "door_opened"]
+    assert opened and opened[-1]["door"] == "front" and opened[-1]["site"] == "community-hall"
+    assert set(opened[-1]) >= {"id", "at", "kind", "site"}
+
+
+def test_event_state_and_outbox_are_written_together(agent: Agent, mock_pins: MockFactory) -> None:
+    mock_pins.pin(17).drive_low()
+    agent.recorder.stop()  # flush the writer
+    conn = agent.db.conn()
+    assert state.get(conn, "door/front")["state"] == "closed"
+    kinds = [r[0] for r in conn.execute("SELECT kind FROM sensor_events ORDER BY at")]
+    assert kinds[-1] == "door_closed"
+
+
+def test_a_door_edge_shows_on_the_live_stream(
+    broker_config: Config, mock_pins: MockFactory, clock: ManualClock, db: Database
+) -> None:
+    cfg = broker_config.with_changes(doors=(DOOR,), mqtt=dataclasses.replace(broker_config.mqtt, enabled=False))
+    agent = Agent(cfg, clock=clock, pin_factory=mock_pins)
+    agent.start()
+    app = create_app(cfg, clock=clock, overrides={"TESTING": True})
+    try:
+        response = app.test_client().get("/live/status", buffered=False)
+        frames = (chunk.decode() for chunk in response.response)
+        snapshots = (json.loads(f.split("data: ", 1)[1]) for f in frames if f.startswith("event: snapshot"))
+        first = next(snapshots)
+        assert first["doors"]["front"]["state"] == "open"  # the pull-up: nothing holds it closed
+        mock_pins.pin(17).drive_low()
+        for snap in snapshots:
+            if snap["doors"]["front"]["state"] == "closed":
+                break
+        response.close()
+    finally:
+        app.extensions["doorstep"].close()
+        agent.stop()
