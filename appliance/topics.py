@@ -55,6 +55,8 @@ TOPICS: dict[str, Topic] = {
         Topic("availability", "availability", True, 1, _plain, "online / offline (the last will)"),
         Topic("door", "door/{door}", True, 1, _plain, "open / closed"),
         Topic("events", "events", False, 1, _event, "one JSON object per event, with id and at"),
+        Topic("footfall", "footfall/{direction}", True, 1, lambda value, **_: str(value), "cumulative count (in / out)"),
+        Topic("occupancy", "occupancy", True, 1, lambda value, **_: str(value), "people estimated inside"),
     )
 }
 
