@@ -29,10 +29,9 @@ class ChangeWatcher:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start watching (idempotent)."""
-        if self._thread and self._thread.is_alive():
+        """Start watching (idempotent; not after stop())."""
+        if self._stop.is_set() or (self._thread and self._thread.is_alive()):
             return
-        self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="change-watcher", daemon=True)
         self._thread.start()
 
@@ -42,6 +41,11 @@ class ChangeWatcher:
         self.poke()
         if self._thread:
             self._thread.join(timeout=2)
+
+    @property
+    def stopped(self) -> bool:
+        """stop() was called: streams waiting on this watcher should end."""
+        return self._stop.is_set()
 
     def is_alive(self) -> bool:
         """The watcher thread is running."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -20,13 +22,32 @@ class Web:
     db: Database
     clock: Clock
     watcher: ChangeWatcher = field(init=False)
+    streams: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.watcher = ChangeWatcher(self.config.database.path)
 
-    def close(self) -> None:
-        """Stop the watcher and close connections."""
+    def stream_opened(self) -> None:
+        """A live stream started (it holds a worker thread and a connection)."""
+        with self._lock:
+            self.streams += 1
+
+    def stream_closed(self) -> None:
+        """A live stream ended."""
+        with self._lock:
+            self.streams -= 1
+
+    def close(self, grace: float = 3.0) -> None:
+        """End live streams, then close connections.
+
+        Closing a connection another thread is using can crash sqlite3, so the
+        streams are told to end (the watcher stops) and given time to do so first.
+        """
         self.watcher.stop()
+        deadline = time.monotonic() + grace
+        while self.streams > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         self.db.close()
 
 

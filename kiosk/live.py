@@ -23,18 +23,24 @@ HEARTBEAT_SECONDS = 15.0
 def event_stream(w: Web, render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Iterator[str]:
     """Yield SSE frames: one now, then one after every database change; comments as heartbeat."""
     w.watcher.start()
-    seen = w.watcher.generation
-    yield "retry: 2000\n\n"
-    last = None
-    while True:
-        data = json.dumps(render(w), sort_keys=True)
-        if data != last:
-            last = data
-            yield f"event: {name}\ndata: {data}\n\n"
-        generation = w.watcher.wait(seen, HEARTBEAT_SECONDS)
-        if generation == seen:
-            yield ": heartbeat\n\n"
-        seen = generation
+    w.stream_opened()
+    try:
+        seen = w.watcher.generation
+        yield "retry: 2000\n\n"
+        last = None
+        while not w.watcher.stopped:
+            data = json.dumps(render(w), sort_keys=True)
+            if data != last:
+                last = data
+                yield f"event: {name}\ndata: {data}\n\n"
+            generation = w.watcher.wait(seen, HEARTBEAT_SECONDS)
+            if w.watcher.stopped:
+                break
+            if generation == seen:
+                yield ": heartbeat\n\n"
+            seen = generation
+    finally:
+        w.stream_closed()
 
 
 def sse(render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Response:
