@@ -1,0 +1,117 @@
+"""Visits: sign in and out, the fob toggle through the real Recorder, privacy of sign-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from appliance import people, state, visits
+from appliance.clock import ManualClock
+from appliance.config import Config
+from appliance.db import Database
+from appliance.events import FobRead
+from appliance.recorder import Recorder
+from appliance.topics import TopicContext
+
+
+@pytest.fixture
+def ada(db: Database, clock: ManualClock) -> people.Person:
+    with db.write() as conn:
+        person = people.create(conn, clock.now(), name="Ada Lovelace", kind="member", member_number="M001")
+        people.assign_card(conn, person.id, "card-ada")
+    return person
+
+
+def recorder(db: Database, config: Config, clock: ManualClock) -> Recorder:
+    return Recorder(db, TopicContext("doorstep", config.site.id), config.site.zone, clock)
+
+
+def test_visitor_signs_in_and_out_by_whole_name(db: Database, config: Config, clock: ManualClock) -> None:
+    with db.write() as conn:
+        visit = visits.sign_in(conn, config, clock.now(), kind="visitor", name="Joan  Clarke", visiting="Ada")
+    assert [v.name for v in visits.signed_in_now(db.conn())] == ["Joan Clarke"]
+    clock.advance(3600)
+    with db.write() as conn:
+        assert visits.sign_out_by_name(conn, config, clock.now(), "joan") is None
+        ended = visits.sign_out_by_name(conn, config, clock.now(), "JOAN CLARKE")
+    assert ended is not None and ended.id == visit.id and ended.signed_out_at == "2026-03-02T10:00:00.000Z"
+    assert visits.signed_in_now(db.conn()) == []
+    assert db.conn().execute("SELECT value FROM daily_counts WHERE metric='visitor'").fetchone()[0] == 1
+
+
+def test_sign_out_by_name_ignores_people_not_signed_in(
+    db: Database, config: Config, clock: ManualClock, ada: people.Person
+) -> None:
+    with db.write() as conn:
+        assert visits.sign_out_by_name(conn, config, clock.now(), "Ada Lovelace") is None
+        visits.sign_in_named(conn, config, clock.now(), kind="member", name="m001")
+        assert visits.sign_out_by_name(conn, config, clock.now(), "Ada Lovelace") is not None
+
+
+def test_member_sign_in_needs_whole_name_or_number(
+    db: Database, config: Config, clock: ManualClock, ada: people.Person
+) -> None:
+    with db.write() as conn:
+        for text in ("Ada", "Lovelace", "M00", "Nobody"):
+            with pytest.raises(visits.VisitError, match="could not find") as caught:
+                visits.sign_in_named(conn, config, clock.now(), kind="member", name=text)
+            assert "Ada" not in str(caught.value)
+        first = visits.sign_in_named(conn, config, clock.now(), kind="member", name="ada lovelace")
+        again = visits.sign_in_named(conn, config, clock.now(), kind="member", name="M001")
+    assert first.id == again.id and first.name == "Ada Lovelace"
+
+
+def test_bad_kinds_activities_and_lengths_are_refused(db: Database, config: Config, clock: ManualClock) -> None:
+    with db.write() as conn:
+        with pytest.raises(visits.VisitError, match="not offered"):
+            visits.sign_in(conn, config, clock.now(), kind="ghost", name="X")
+        with pytest.raises(visits.VisitError, match="Activity"):
+            visits.sign_in(conn, config, clock.now(), kind="visitor", name="X", activity="Juggling")
+        with pytest.raises(visits.VisitError, match="too long"):
+            visits.sign_in(conn, config, clock.now(), kind="visitor", name="x" * 200)
+        with pytest.raises(visits.VisitError, match="name"):
+            visits.sign_in(conn, config, clock.now(), kind="visitor", name="  ")
+        visit = visits.sign_in(conn, config, clock.now(), kind="visitor", name="X")
+        visits.sign_out(conn, config, clock.now(), visit.id)
+        with pytest.raises(visits.VisitError, match="already ended"):
+            visits.sign_out(conn, config, clock.now(), visit.id)
+        with pytest.raises(visits.VisitError, match="No visit"):
+            visits.sign_out(conn, config, clock.now(), 999)
+
+
+def test_volunteer_activity_is_kept(db: Database, config: Config, clock: ManualClock) -> None:
+    with db.write() as conn:
+        grace = people.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
+        visit = visits.sign_in(conn, config, clock.now(), kind="volunteer", person_id=grace.id, activity="Cafe")
+    assert visit.activity == "Cafe" and visit.kind == "volunteer"
+
+
+def test_fob_tap_toggles_through_the_recorder(
+    db: Database, config: Config, clock: ManualClock, ada: people.Person
+) -> None:
+    rec = recorder(db, config, clock)
+    rec.write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
+    conn = db.conn()
+    assert [v.person_id for v in visits.signed_in_now(conn)] == [ada.id]
+    assert state.get(conn, visits.LAST_FOB_KEY) == {
+        "at": "2026-03-02T09:00:00.000Z", "outcome": "signed_in", "first_name": "Ada"}
+    clock.advance(timedelta(hours=2).total_seconds())
+    rec.write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
+    assert visits.signed_in_now(conn) == []
+    assert state.get(conn, visits.LAST_FOB_KEY)["outcome"] == "signed_out"
+    # The card hash never reaches the raw event row.
+    assert all("card" not in row[0] for row in conn.execute("SELECT data FROM sensor_events"))
+
+
+def test_unknown_card_is_remembered_for_the_dashboard(db: Database, config: Config, clock: ManualClock) -> None:
+    recorder(db, config, clock).write([FobRead(at=clock.now(), reader="entrance", card_hash="stranger")])
+    conn = db.conn()
+    assert state.get(conn, visits.LAST_UNKNOWN_KEY) == {"card_hash": "stranger", "at": "2026-03-02T09:00:00.000Z"}
+    assert state.get(conn, visits.LAST_FOB_KEY)["outcome"] == "unknown"
+    assert visits.signed_in_now(conn) == []
+
+
+def test_retention_notice_uses_the_privacy_config(config: Config) -> None:
+    assert str(config.privacy.visitor_days) in visits.retention_notice(config, "visitor")
+    assert str(config.privacy.member_visit_days) in visits.retention_notice(config, "member")
