@@ -146,3 +146,63 @@ def demo(ctx: click.Context, db_path: Path | None, web_port: int, broker: str | 
         run_demo(db_path=db_path, web_port=web_port, broker=broker, speed=speed, wait=wait_for_signal, echo=click.echo)
     except DemoError as exc:
         fail(str(exc), 1)
+
+
+@main.group()
+def admin() -> None:
+    """Manage the people who may log in to the dashboard."""
+
+
+def _open_db(config_path: Path) -> Database:
+    cfg = load_config(config_path)
+    db = Database(cfg.database.path)
+    try:
+        db.migrate()
+    except (DatabaseError, OSError) as exc:
+        fail(f"database {cfg.database.path}: {exc}", 1)
+    return db
+
+
+@admin.command("create")
+@click.argument("name")
+@CONFIG_OPTION
+def admin_create(name: str, config_path: Path) -> None:
+    """Add an admin called NAME; the password is read from stdin (asked twice on a terminal)."""
+    from appliance import admins
+    from appliance.clock import SystemClock
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    db = _open_db(config_path)
+    try:
+        admins.create(db.conn(), name, password, SystemClock().now())
+    except admins.AdminError as exc:
+        fail(str(exc), 1)
+    finally:
+        db.close()
+    click.echo(f"admin {name!r} created; log in at /dashboard/login")
+
+
+@admin.command("token")
+@click.argument("name")
+@click.option("--revoke", is_flag=True, help="Remove NAME's token instead of issuing one.")
+@CONFIG_OPTION
+def admin_token(name: str, revoke: bool, config_path: Path) -> None:
+    """Issue (or --revoke) the API token of admin NAME; a new token replaces the old one."""
+    from appliance import admins
+    from appliance.clock import SystemClock
+
+    db = _open_db(config_path)
+    try:
+        if revoke:
+            admins.revoke_token(db.conn(), name, SystemClock().now())
+            click.echo(f"the API token of {name!r} is revoked")
+        else:
+            token = admins.issue_token(db.conn(), name, SystemClock().now())
+            click.echo(token)
+    except admins.AdminError as exc:
+        fail(str(exc), 1)
+    finally:
+        db.close()

@@ -43,11 +43,14 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     app.config.update(overrides or {})
     app.extensions["doorstep"] = Web(config=config, db=db, clock=clock)
 
-    from kiosk import api, dashboard, display, entrance, errors, health, live
+    from kiosk import api, auth, dashboard, display, entrance, errors, health, live
 
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API is guarded by network or token, not a form token
-    for module in (entrance, dashboard, display, api, live, health):
+    for module in (entrance, auth, dashboard, display, api, live, health):
         app.register_blueprint(module.bp)
     errors.init_app(app)
+    from kiosk import i18n
+
+    i18n.init_app(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from kiosk.auth import login_required
 from kiosk.context import web
 from kiosk.live import public_snapshot
 
@@ -11,6 +12,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 @bp.get("/")
+@login_required
 def home() -> str:
     """Live door states and health."""
     w = web()
