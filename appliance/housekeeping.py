@@ -35,7 +35,7 @@ class Job:
 _JOBS: dict[str, Job] = {}
 
 # Modules holding jobs; importing one registers them.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = ["appliance.retention"]
 
 
 def job(name: str, every_seconds: float) -> Callable[[JobFn], JobFn]:
