@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def topic_context(config: Config) -> TopicContext:
-    """The topic prefix and site id from config."""
-    return TopicContext(config.mqtt.topic_prefix, config.site.id)
+    """The topic prefix, site id and discovery prefix from config."""
+    from appliance.publishing import context
+
+    return context(config)
 
 
 @dataclass
@@ -54,9 +56,18 @@ class Agent:
 
         self.recorder.start()
         if self.config.mqtt.enabled:
+            from appliance import publishing
             from appliance.mqtt import Publisher
 
-            self.publisher = Publisher(self.db, self.config.mqtt, topic_context(self.config), self.clock)
+            config = self.config
+            # The derived topics (rooms, visits, status, discovery) as they are now, before connecting.
+            with self.db.write() as conn:
+                publishing.refresh(conn, config, self.clock.now())
+            self.publisher = Publisher(
+                self.db, config.mqtt, topic_context(config), self.clock,
+                announce=lambda conn, now: publishing.announce(conn, config, now),
+            )
+            # A commit by the single writer wakes the publisher at once (the latency path).
             self.recorder.on_commit.append(self.publisher.wake.set)
             self.publisher.start()
         factory = self.pin_factory or pins.make_factory(self.config.hardware.pin_factory)

@@ -190,6 +190,8 @@ class MqttConfig:
     discovery_prefix: str = key("homeassistant", "Home Assistant discovery prefix", _topic_part)
     keepalive: int = key(30, "Keepalive seconds", _positive)
     inflight: int = key(20, "Messages sent but not yet acknowledged, at most", _positive)
+    events_max_rows: int = key(100_000, "Undelivered events kept during an outage; beyond it the oldest are dropped", _positive)
+    events_max_days: int = key(7, "Undelivered events older than this many days are dropped", _positive)
 
 
 @dataclass(frozen=True)

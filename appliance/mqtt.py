@@ -1,23 +1,36 @@
 """The link to the community's broker: the only module that imports paho-mqtt.
 
-The outbox is the only queue. This publisher keeps at most ``inflight`` messages in
-paho at a time, deletes a row only when the broker acknowledged it (PUBACK), and after
-any reconnect starts again from the oldest row still in the outbox. paho's ``mid`` is
-a key of an in-memory map only, never of the database; paho's callbacks only put
-facts on a queue (no lock of ours is taken inside them: paho issues #226 and #482).
+The outbox is the only queue. The publisher keeps at most ``mqtt.inflight`` messages
+in paho at a time, deletes a row only when the broker acknowledged it (PUBACK), and
+after any reconnect starts again from the oldest row still in the outbox, on a fresh
+paho client, so paho never re-sends anything from memory behind our back.
+
+One thread does everything: it runs paho's network loop itself (``loop_read`` /
+``loop_write`` / ``loop_misc`` around a ``select``), so a publish goes out on the
+socket at once, paho's callbacks run on our thread and only append facts to a deque
+(no lock of ours is ever taken inside them: paho issues #226 and #482), and every
+reason a connection fails reaches the health table in words. paho's ``mid`` is the
+key of an in-memory map only, never of the database.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import logging
-import queue
+import select
+import socket
+import sqlite3
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from appliance import outbox, state
 from appliance.clock import Clock, iso
@@ -26,6 +39,9 @@ from appliance.db import Database
 from appliance.topics import TopicContext, message
 
 log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2  # how often other processes' commits (the web role's) are looked for
+MIN_BACKOFF, MAX_BACKOFF = 1.0, 60.0
 
 
 class MqttError(Exception):
@@ -48,6 +64,15 @@ class _Acked:
     mid: int
 
 
+@dataclass(frozen=True)
+class _Received:
+    topic: str
+    payload: bytes
+
+
+_Fact = _Connected | _Disconnected | _Acked | _Received
+
+
 def read_password(config: MqttConfig) -> str | None:
     """The broker password from its file (agent only), or None when no file is set."""
     if not config.password_file:
@@ -55,11 +80,64 @@ def read_password(config: MqttConfig) -> str | None:
     try:
         return Path(config.password_file).read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise MqttError(f"mqtt.password_file {config.password_file}: cannot be read: {exc}") from None
+        raise MqttError(f"mqtt.password_file {config.password_file} cannot be read ({exc.strerror or exc})") from None
+
+
+def describe(exc: BaseException, config: MqttConfig) -> str:
+    """Why a connection attempt failed, in words a volunteer can act on."""
+    where = f"{config.host}:{config.port}"
+    if isinstance(exc, MqttError):
+        return str(exc)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the broker at {where} could not be verified ({exc.verify_message}); "
+            f"check that mqtt.tls_ca {config.tls_ca} is the CA that signed the broker's certificate"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS with the broker at {where} failed ({exc.reason or exc}); is the port a TLS listener?"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"nothing accepts connections at {where} (connection refused); is the broker running?"
+    if isinstance(exc, socket.gaierror):
+        return f"the broker's host name {config.host!r} cannot be found ({exc.strerror})"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return f"no answer from the broker at {where} (timed out)"
+    if isinstance(exc, OSError):
+        return f"cannot reach the broker at {where} ({exc.strerror or exc})"
+    return f"cannot connect to the broker at {where} ({type(exc).__name__}: {exc})"
+
+
+class _Waker:
+    """A socket pair the publisher selects on, so any thread can wake it at once."""
+
+    def __init__(self) -> None:
+        self.reader, self.writer = socket.socketpair()
+        self.reader.setblocking(False)
+        self.writer.setblocking(False)
+
+    def set(self) -> None:
+        """Wake the publisher (never blocks; a full pipe already means 'awake')."""
+        with contextlib.suppress(OSError):
+            self.writer.send(b"\0")
+
+    def drain(self) -> None:
+        """Forget the wake-ups already seen."""
+        with contextlib.suppress(OSError):
+            while self.reader.recv(4096):
+                pass
+
+    def close(self) -> None:
+        """Close both ends."""
+        self.reader.close()
+        self.writer.close()
 
 
 class Publisher:
-    """Drains the outbox to the broker; runs on its own thread."""
+    """Drains the outbox to the broker; runs on its own thread.
+
+    ``announce(conn, now)`` is called in a write transaction when Home Assistant says
+    it is back online (``<discovery_prefix>/status`` = ``online``), to queue the
+    discovery message again.
+    """
 
     def __init__(
         self,
@@ -67,65 +145,73 @@ class Publisher:
         config: MqttConfig,
         topics: TopicContext,
         clock: Clock,
+        announce: Callable[[sqlite3.Connection, datetime], None] | None = None,
     ) -> None:
         self.db = db
         self.config = config
         self.topics = topics
         self.clock = clock
-        self.wake = threading.Event()
-        self._facts: queue.SimpleQueue[_Connected | _Disconnected | _Acked] = queue.SimpleQueue()
+        self.announce = announce
+        self.wake = _Waker()
+        self._facts: collections.deque[_Fact] = collections.deque()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._inflight: dict[int, int] = {}  # paho mid -> outbox row id
+        self.client: paho.Client | None = None
+        self._inflight: dict[int, int] = {}  # paho mid -> outbox row id (memory only)
         self._last_sent = 0
+        self._more = True  # the last read of the outbox may have left rows behind
+        self._backoff = MIN_BACKOFF
         self.connected = False
         self.delivered = 0
+        self.last_error = ""
         self.last_progress = clock.monotonic()
-        self.client = self._make_client()
 
-    # -- paho's side: callbacks only report facts ----------------------------------------
+    # -- paho's side: callbacks only append facts (they run on our thread anyway) ------
 
     def _make_client(self) -> paho.Client:
         cfg = self.config
-        protocol = paho.MQTTv5 if cfg.protocol == "5" else paho.MQTTv311
+        v5 = cfg.protocol == "5"
         client = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=cfg.client_id or f"doorstep-{self.topics.site}",
-            protocol=protocol,
+            protocol=paho.MQTTv5 if v5 else paho.MQTTv311,
+            clean_session=None if v5 else True,
         )
         if cfg.username:
             client.username_pw_set(cfg.username, read_password(cfg))
         if cfg.tls_ca:
             if not Path(cfg.tls_ca).is_file():
                 raise MqttError(f"mqtt.tls_ca {cfg.tls_ca}: no such file")
-            client.tls_set(ca_certs=cfg.tls_ca, cert_reqs=ssl.CERT_REQUIRED)
+            try:
+                client.tls_set(ca_certs=cfg.tls_ca, cert_reqs=ssl.CERT_REQUIRED)
+            except ssl.SSLError as exc:
+                raise MqttError(f"mqtt.tls_ca {cfg.tls_ca} is not a usable CA certificate ({exc.reason or exc})") from None
         availability = message(self.topics, "availability", value="offline")
         client.will_set(availability.topic, availability.payload, qos=1, retain=True)
-        client.max_inflight_messages_set(cfg.inflight)
-        client.reconnect_delay_set(min_delay=1, max_delay=60)
+        # Our window bounds what paho holds; +1 leaves room for the 'online' message.
+        client.max_inflight_messages_set(cfg.inflight + 1)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
         return client
 
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
-        self._facts.put(_Connected(not reason_code.is_failure, str(reason_code)))
-        self.wake.set()
+    def _on_connect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
+        self._facts.append(_Connected(not reason_code.is_failure, str(reason_code)))
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
-        self._facts.put(_Disconnected(str(reason_code)))
-        self.wake.set()
+    def _on_disconnect(self, client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
+        self._facts.append(_Disconnected(str(reason_code)))
 
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
-        self._facts.put(_Acked(mid))
-        self.wake.set()
+    def _on_publish(self, client: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
+        self._facts.append(_Acked(mid))
 
-    # -- our side: one thread owns the map and the database work ------------------------
+    def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        self._facts.append(_Received(msg.topic, bytes(msg.payload)))
+
+    # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Connect (in the background, retrying) and start draining."""
-        self.client.connect_async(self.config.host, self.config.port, self.config.keepalive)
-        self.client.loop_start()
+        """Connect (in the background, retrying with backoff) and start draining."""
         self._thread = threading.Thread(target=self._run, name="publisher", daemon=True)
         self._thread.start()
 
@@ -134,83 +220,191 @@ class Publisher:
         self._stop.set()
         self.wake.set()
         if self._thread:
-            self._thread.join(timeout=5)
-        if self.connected:
-            availability = message(self.topics, "availability", value="offline")
-            info = self.client.publish(availability.topic, availability.payload, qos=1, retain=True)
-            info.wait_for_publish(timeout=1)
-        self.client.disconnect()
-        self.client.loop_stop()
+            self._thread.join(timeout=10)
+        self.wake.close()
 
     def is_alive(self) -> bool:
         """The publisher thread is running."""
         return bool(self._thread and self._thread.is_alive())
 
+    # -- the thread ---------------------------------------------------------------------
+
     def _run(self) -> None:
         conn = self.db.conn()
-        seen_version = -1
-        while not self._stop.is_set():
-            self._handle_facts(conn)
-            if self.connected and len(self._inflight) < self.config.inflight:
-                version = self.db.data_version()
-                if version != seen_version or self.wake.is_set():
-                    self.wake.clear()
-                    seen_version = version
-                    self._fill_window(conn)
-            self.last_progress = self.clock.monotonic()
-            self.wake.wait(0.2)
+        try:
+            while not self._stop.is_set():
+                self.last_progress = self.clock.monotonic()
+                if self.client is None and not self._connect(conn):
+                    self._pause()
+                    continue
+                self._step(conn)
+        except Exception:  # keep the reason in the log; healthy() turns false and systemd restarts us
+            log.exception("the publisher stopped on an unexpected error")
+            raise
+        finally:
+            self._goodbye()
 
-    def _handle_facts(self, conn) -> None:  # type: ignore[no-untyped-def]
+    def _connect(self, conn: sqlite3.Connection) -> bool:
+        """One connection attempt on a fresh client; False (and the reason recorded) if it failed."""
+        try:
+            client = self._make_client()
+            client.connect(self.config.host, self.config.port, self.config.keepalive)
+        except Exception as exc:  # any failure to connect is reported and retried, never fatal
+            self._offline(conn, describe(exc, self.config))
+            return False
+        self.client = client
+        self._facts.clear()
+        return True
+
+    def _step(self, conn: sqlite3.Connection) -> None:
+        client = self.client
+        assert client is not None
+        sock = client.socket()
+        if sock is None:
+            self._lost(conn)
+            return
+        readable, writable, _ = select.select(
+            [self.wake.reader, sock], [sock] if client.want_write() else [], [], POLL_SECONDS
+        )
+        woke = self.wake.reader in readable
+        if woke:
+            self.wake.drain()
+        rc = MQTTErrorCode.MQTT_ERR_SUCCESS
+        if sock in readable:
+            rc = client.loop_read()
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and sock in writable:
+            rc = client.loop_write()
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            rc = client.loop_misc()  # keepalive pings
+        acked = self._handle_facts(conn)
+        if self.client is None:
+            return
+        if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or client.socket() is None:
+            self._lost(conn)
+            return
+        if self.connected and len(self._inflight) < self.config.inflight and (woke or acked or self._more):
+            self._fill_window(conn)
+        elif self.connected and not woke and not readable:
+            # Nothing happened for POLL_SECONDS: another process (the web role) may have queued rows.
+            self._more = True
+
+    def _handle_facts(self, conn: sqlite3.Connection) -> bool:
         acked: list[int] = []
-        while True:
-            try:
-                fact = self._facts.get_nowait()
-            except queue.Empty:
-                break
+        while self._facts:
+            fact = self._facts.popleft()
             if isinstance(fact, _Acked):
                 row_id = self._inflight.pop(fact.mid, None)
                 if row_id is not None:
                     acked.append(row_id)
             elif isinstance(fact, _Connected):
-                self._connected(conn, fact)
+                self._on_connack(conn, fact)
             elif isinstance(fact, _Disconnected):
-                self._disconnected(conn, fact)
+                self.connected = False
+            elif isinstance(fact, _Received):
+                self._on_received(conn, fact)
         if acked:
             now = iso(self.clock.now())
             with self.db.write():
                 outbox.acknowledge(conn, acked)
                 state.put(conn, "broker/last_ack", now, now)
             self.delivered += len(acked)
+        return bool(acked)
 
-    def _connected(self, conn, fact: _Connected) -> None:  # type: ignore[no-untyped-def]
-        now = iso(self.clock.now())
+    def _on_connack(self, conn: sqlite3.Connection, fact: _Connected) -> None:
         if not fact.ok:
-            with self.db.write():
-                state.set_health(conn, "broker", "offline", f"the broker refused us: {fact.reason}", now)
+            self._offline(
+                conn,
+                f"the broker at {self.config.host}:{self.config.port} refused the connection ({fact.reason}); "
+                "check mqtt.username, mqtt.password_file and the broker's ACL",
+            )
+            self._drop_client()
+            self._pause()
             return
+        client = self.client
+        assert client is not None
         self.connected = True
+        self._backoff = MIN_BACKOFF
         self._inflight.clear()
         self._last_sent = 0  # resume from the oldest unacknowledged row
+        self._more = True
         online = message(self.topics, "availability", value="online")
-        self.client.publish(online.topic, online.payload, qos=1, retain=True)
+        client.publish(online.topic, online.payload, qos=1, retain=True)
+        if self.config.discovery:
+            client.subscribe(f"{self.config.discovery_prefix}/status", qos=1)
+        now = iso(self.clock.now())
         with self.db.write():
             state.set_health(conn, "broker", "ok", f"connected to {self.config.host}:{self.config.port}", now)
         log.info("connected to the broker at %s:%s", self.config.host, self.config.port)
 
-    def _disconnected(self, conn, fact: _Disconnected) -> None:  # type: ignore[no-untyped-def]
+    def _on_received(self, conn: sqlite3.Connection, fact: _Received) -> None:
+        ha_online = fact.topic == f"{self.config.discovery_prefix}/status" and fact.payload.strip() == b"online"
+        if ha_online and self.announce is not None:
+            now = self.clock.now()
+            with self.db.write():
+                self.announce(conn, now)
+            self._more = True
+            log.info("Home Assistant came online: discovery announced again")
+
+    def _lost(self, conn: sqlite3.Connection) -> None:
+        was = self.connected
+        self._drop_client()
+        reason = f"lost the connection to {self.config.host}:{self.config.port}; retrying (the outbox keeps everything)"
+        if was or self.last_error == "":
+            self._offline(conn, reason)
+        self._pause()
+
+    def _pause(self) -> None:
+        """Wait before the next attempt: 1 s, doubling to 60 s; reset by a successful connection."""
+        self._stop.wait(self._backoff)
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+    def _drop_client(self) -> None:
         self.connected = False
         self._inflight.clear()
         self._last_sent = 0
-        now = iso(self.clock.now())
-        with self.db.write():
-            state.set_health(conn, "broker", "offline", f"disconnected: {fact.reason}", now)
-        log.warning("lost the broker (%s); the outbox keeps everything", fact.reason)
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.disconnect()
+            with contextlib.suppress(Exception):
+                self.client._sock_close()  # paho has no public close; the socket must not leak
+            self.client = None
 
-    def _fill_window(self, conn) -> None:  # type: ignore[no-untyped-def]
+    def _offline(self, conn: sqlite3.Connection, reason: str) -> None:
+        now = iso(self.clock.now())
+        if reason != self.last_error:
+            log.warning("broker: %s", reason)
+        self.last_error = reason
+        with self.db.write():
+            state.set_health(conn, "broker", "offline", reason, now)
+            state.put(conn, "broker/last_error", {"at": now, "detail": reason}, now)
+
+    def _fill_window(self, conn: sqlite3.Connection) -> None:
+        client = self.client
+        assert client is not None
         room = self.config.inflight - len(self._inflight)
-        for row in outbox.pending(conn, self._last_sent, room):
-            info = self.client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
-            if info.rc != paho.MQTT_ERR_SUCCESS:
-                break  # not connected after all; the disconnect fact will reset us
+        rows = outbox.pending(conn, self._last_sent, room)
+        self._more = len(rows) == room
+        for row in rows:
+            info = client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
+            if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_QUEUE_SIZE):
+                self._more = True
+                break  # the socket went; the next step notices and reconnects
             self._inflight[info.mid] = row.id
             self._last_sent = row.id
+
+    def _goodbye(self) -> None:
+        """Publish 'offline' ourselves (a clean disconnect does not fire the will), then close."""
+        client = self.client
+        if client is None:
+            return
+        if self.connected:
+            offline = message(self.topics, "availability", value="offline")
+            info = client.publish(offline.topic, offline.payload, qos=1, retain=True)
+            for _ in range(10):
+                sock = client.socket()
+                if info.is_published() or sock is None:
+                    break
+                readable, _, _ = select.select([sock], [], [], 0.1)
+                if readable:
+                    client.loop_read()
+        self._drop_client()

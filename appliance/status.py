@@ -1,17 +1,24 @@
-"""The public picture of the building: what the display, /status.* and live pages show.
+"""The public picture of the building: what the display, /status.* , live pages and the
+MQTT ``rooms`` / ``visits`` / ``status`` topics show.
 
-Only counts and states; never a name (the privacy rule of DESIGN.md).
+Only counts, states, room names and PUBLIC booking titles (a private booking is
+"Booked"); never a person's name or contact (the privacy rule of DESIGN.md). The
+queries below select only the columns that may be shown, so a name cannot leak by
+accident.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from appliance import state
-from appliance.clock import iso
+from appliance.clock import iso, parse_iso
 from appliance.config import Config
+
+PRIVATE_TITLE = "Booked"
 
 
 def is_open(config: Config, now: datetime) -> bool:
@@ -23,6 +30,130 @@ def is_open(config: Config, now: datetime) -> bool:
     return hours[0] <= local.strftime("%H:%M") < hours[1]
 
 
+def _day_bounds(config: Config, now: datetime) -> tuple[str, str]:
+    """The site's local day around ``now``, as UTC ISO strings [start, end)."""
+    zone = config.site.zone
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return iso(start), iso(end)
+
+
+def _slot(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "title": row["title"] if row["public"] else PRIVATE_TITLE,
+        "start": row["start_at"],
+        "end": row["end_at"],
+    }
+
+
+def rooms(conn: sqlite3.Connection, config: Config, now: datetime) -> list[dict[str, Any]]:
+    """Each public room: busy now, what is on now and what is next today (public titles only)."""
+    at = iso(now)
+    _, day_end = _day_bounds(config, now)
+    found = []
+    for room in conn.execute("SELECT id, name FROM rooms WHERE public = 1 ORDER BY sort_order, name"):
+        current = conn.execute(
+            "SELECT title, public, start_at, end_at FROM bookings WHERE room_id = ? AND status = 'confirmed'"
+            " AND start_at <= ? AND end_at > ? ORDER BY start_at LIMIT 1",
+            (room["id"], at, at),
+        ).fetchone()
+        upcoming = conn.execute(
+            "SELECT title, public, start_at, end_at FROM bookings WHERE room_id = ? AND status = 'confirmed'"
+            " AND start_at > ? AND start_at < ? ORDER BY start_at LIMIT 1",
+            (room["id"], at, day_end),
+        ).fetchone()
+        found.append(
+            {
+                "room": room["id"],
+                "name": room["name"],
+                "busy": current is not None,
+                "now": _slot(current) if current else None,
+                "next": _slot(upcoming) if upcoming else None,
+            }
+        )
+    return found
+
+
+def visit_counts(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str, dict[str, int]]:
+    """People signed in now and visits begun today, by kind (``in_building``, ``today``)."""
+    day_start, day_end = _day_bounds(config, now)
+    inside = conn.execute(
+        "SELECT kind, count(*) FROM visits WHERE signed_out_at IS NULL GROUP BY kind ORDER BY kind"
+    )
+    today = conn.execute(
+        "SELECT kind, count(*) FROM visits WHERE signed_in_at >= ? AND signed_in_at < ? GROUP BY kind ORDER BY kind",
+        (day_start, day_end),
+    )
+    return {"in_building": {k: int(n) for k, n in inside}, "today": {k: int(n) for k, n in today}}
+
+
+def people_in(conn: sqlite3.Connection, config: Config) -> int:
+    """About how many people are inside: the beams' occupancy when there are beams, else sign-ins."""
+    if config.beams:
+        value = state.get(conn, "occupancy")
+        if isinstance(value, dict) and isinstance(value.get("value"), int):
+            return max(int(value["value"]), 0)
+    row = conn.execute("SELECT count(*) FROM visits WHERE signed_out_at IS NULL").fetchone()
+    return int(row[0])
+
+
+def _the(name: str) -> str:
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def _clock(at: str, zone: ZoneInfo) -> str:
+    return parse_iso(at).astimezone(zone).strftime("%H:%M")
+
+
+def sentence(
+    open_now: bool, people: int | None, now_on: list[dict[str, Any]], next_on: list[dict[str, Any]], zone: ZoneInfo
+) -> str:
+    """One plain sentence for a hall display or a radio presenter.
+
+    ``now_on`` / ``next_on`` items have ``title``, ``room`` (its name), ``start``, ``end``.
+    E.g. "Open. About 12 people in. Now: Toddler group in the Main Hall until 11:30.
+    Next: Repair café at 14:00."
+    """
+    parts = ["Open." if open_now else "Closed."]
+    if people is not None and (open_now or people > 0):
+        if people == 0:
+            parts.append("Nobody in.")
+        else:
+            parts.append(f"About {people} {'person' if people == 1 else 'people'} in.")
+    current = []
+    for item in now_on:
+        until = _clock(item["end"], zone)
+        if item["title"] == PRIVATE_TITLE:
+            current.append(f"{_the(item['room'])} is booked until {until}")
+        else:
+            current.append(f"{item['title']} in {_the(item['room'])} until {until}")
+    if current:
+        parts.append("Now: " + "; ".join(current) + ".")
+    if next_on:
+        first = min(next_on, key=lambda item: item["start"])
+        title = first["title"] if first["title"] != PRIVATE_TITLE else f"{_the(first['room'])} is booked"
+        parts.append(f"Next: {title} at {_clock(first['start'], zone)}.")
+    return " ".join(parts)
+
+
+def summary(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str, Any]:
+    """Open or not, people in, what is on now and next (public titles), and the sentence."""
+    room_list = rooms(conn, config, now)
+    now_on = [{"room": r["name"], **r["now"]} for r in room_list if r["now"]]
+    next_on = [{"room": r["name"], **r["next"]} for r in room_list if r["next"]]
+    open_now = is_open(config, now)
+    people = people_in(conn, config)
+    return {
+        "open": open_now,
+        "people_in": people,
+        "now": now_on,
+        "next": next_on,
+        "sentence": sentence(open_now, people, now_on, next_on, config.site.zone),
+        "rooms": room_list,
+    }
+
+
 def snapshot(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str, Any]:
     """Everything public about the building right now, as JSON-ready data."""
     doors = state.with_prefix(conn, "door/")
@@ -31,11 +162,18 @@ def snapshot(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[st
         row["component"]: {"status": row["status"], "since": row["since"], "detail": row["detail"]}
         for row in conn.execute("SELECT component, status, since, detail FROM health ORDER BY component")
     }
+    public = summary(conn, config, now)
     return {
         "site": config.site.id,
         "name": config.site.name,
         "at": iso(now),
-        "open": is_open(config, now),
+        "open": public["open"],
+        "people_in": public["people_in"],
+        "sentence": public["sentence"],
+        "now": public["now"],
+        "next": public["next"],
+        "rooms": public["rooms"],
+        "visits": visit_counts(conn, config, now),
         "doors": {
             door_id: {"name": names.get(door_id, door_id), **value} for door_id, value in doors.items()
         },

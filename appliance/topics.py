@@ -2,7 +2,13 @@
 
 A reviewer reads this file to know all that is ever published. Payload functions
 receive only what they need and must never receive a name, contact detail, card
-number or private booking title.
+number or private booking title: the callers (appliance.publishing, the domain
+rules) hand over counts, states, ids and public titles only, and the JSON payloads
+below name every field they carry, so nothing else can slip through.
+
+Plain payloads (availability, door, footfall, occupancy) stay plain because Home
+Assistant and simple consumers read them as they are; every JSON payload carries
+``site`` and ``at`` (UTC ISO-8601).
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 
+class TopicError(Exception):
+    """A message was asked for that the table does not allow."""
+
+
 @dataclass(frozen=True)
 class TopicContext:
     """Where a site's topics live on the broker."""
 
     prefix: str
     site: str
+    discovery_prefix: str = "homeassistant"
 
     def full(self, relative: str) -> str:
         """The absolute topic for a path under the site."""
@@ -30,11 +41,13 @@ class Topic:
     """One kind of message: where it goes, how, and what it carries."""
 
     name: str
-    pattern: str  # relative to <prefix>/<site>/
+    pattern: str  # relative to <prefix>/<site>/, or to the discovery prefix when ``discovery``
     retain: bool
     qos: int
     payload: Callable[..., str]
     description: str
+    example: str = ""  # a payload example for docs/MQTT.md
+    discovery: bool = False  # lives under Home Assistant's prefix, not the site's
 
 
 def _json(**fields: Any) -> str:
@@ -42,21 +55,79 @@ def _json(**fields: Any) -> str:
 
 
 def _plain(value: str, **_: Any) -> str:
-    return value
+    return str(value)
+
+
+def _number(value: int, **_: Any) -> str:
+    return str(int(value))
 
 
 def _event(*, id: str, at: str, kind: str, site: str, sensor: str, data: dict[str, Any]) -> str:
-    return _json(id=id, at=at, kind=kind, site=site, sensor=sensor, **data)
+    # ``data`` is the event's public fields only (recorder.apply drops private_fields);
+    # the envelope wins over a field of the same name (an event may itself have ``sensor``).
+    return _json(**{**data, "id": id, "at": at, "kind": kind, "site": site, "sensor": sensor})
+
+
+def _room(
+    *, site: str, at: str, room: str, name: str, busy: bool, now: dict[str, Any] | None, next: dict[str, Any] | None
+) -> str:
+    # now / next hold only {"title", "start", "end"} with the PUBLIC title or "Booked".
+    return _json(site=site, at=at, room=room, name=name, busy=busy, now=now, next=next)
+
+
+def _visits(*, site: str, at: str, in_building: dict[str, int], today: dict[str, int]) -> str:
+    # Counts by kind (visitor / member / volunteer ...), never who.
+    return _json(
+        site=site, at=at, total=sum(in_building.values()), by_kind=in_building,
+        today_total=sum(today.values()), today_by_kind=today,
+    )
+
+
+def _status(
+    *, site: str, at: str, name: str, open: bool, people_in: int | None, sentence: str,
+    now: list[dict[str, Any]], next: list[dict[str, Any]],
+) -> str:
+    return _json(site=site, at=at, name=name, open=open, people_in=people_in, sentence=sentence, now=now, next=next)
+
+
+def _discovery(*, config: dict[str, Any]) -> str:
+    return _json(**config)
 
 
 TOPICS: dict[str, Topic] = {
     t.name: t
     for t in (
-        Topic("availability", "availability", True, 1, _plain, "online / offline (the last will)"),
-        Topic("door", "door/{door}", True, 1, _plain, "open / closed"),
-        Topic("events", "events", False, 1, _event, "one JSON object per event, with id and at"),
-        Topic("footfall", "footfall/{direction}", True, 1, lambda value, **_: str(value), "cumulative count (in / out)"),
-        Topic("occupancy", "occupancy", True, 1, lambda value, **_: str(value), "people estimated inside"),
+        Topic("availability", "availability", True, 1, _plain, "online / offline (offline is the last will)", "online"),
+        Topic("door", "door/{door}", True, 1, _plain, "open / closed", "open"),
+        Topic("footfall", "footfall/{direction}", True, 1, _number, "cumulative count since the counter began (in / out)", "1234"),
+        Topic("occupancy", "occupancy", True, 1, _number, "people estimated inside, from the beams", "12"),
+        Topic(
+            "rooms", "rooms/{room}", True, 1, _room, "a room: busy now, what is on now and next (public titles; private: Booked)",
+            '{"at":"2026-03-02T10:15:00.000Z","busy":true,"name":"Main Hall","next":{"end":"2026-03-02T16:00:00.000Z",'
+            '"start":"2026-03-02T14:00:00.000Z","title":"Repair café"},"now":{"end":"2026-03-02T11:30:00.000Z",'
+            '"start":"2026-03-02T10:00:00.000Z","title":"Toddler group"},"room":"main-hall","site":"community-hall"}',
+        ),
+        Topic(
+            "visits", "visits", True, 1, _visits, "people signed in now and today, counted by kind (never names)",
+            '{"at":"2026-03-02T10:15:00.000Z","by_kind":{"member":3,"visitor":2},"site":"community-hall",'
+            '"today_by_kind":{"member":5,"visitor":4},"today_total":9,"total":5}',
+        ),
+        Topic(
+            "status", "status", True, 1, _status, "open or closed, how busy, now and next, and a sentence to read out",
+            '{"at":"2026-03-02T10:15:00.000Z","name":"Our Community Hall","next":[{"room":"Main Hall","start":'
+            '"2026-03-02T14:00:00.000Z","title":"Repair café"}],"now":[{"end":"2026-03-02T11:30:00.000Z","room":'
+            '"Main Hall","title":"Toddler group"}],"open":true,"people_in":12,"sentence":"Open. About 12 people in. '
+            'Now: Toddler group in the Main Hall until 11:30. Next: Repair café at 14:00.","site":"community-hall"}',
+        ),
+        Topic(
+            "events", "events", False, 1, _event, "one JSON object per event, with a UUID id and at (QoS 1, at least once)",
+            '{"at":"2026-03-02T10:15:02.120Z","door":"front","id":"8d0c4c1e-5d0e-4f43-9d7e-1b2f5b8f2a61",'
+            '"kind":"door_opened","sensor":"front","site":"community-hall"}',
+        ),
+        Topic(
+            "discovery", "device/{node}/config", True, 1, _discovery,
+            "Home Assistant device discovery (one message for the whole device)", discovery=True,
+        ),
     )
 }
 
@@ -71,10 +142,35 @@ class Message:
     retain: bool
 
 
-def message(ctx: TopicContext, name: str, *, path: dict[str, str] | None = None, **values: Any) -> Message:
-    """Build the message for topic ``name``; ``path`` fills the pattern, ``values`` the payload."""
-    topic = TOPICS[name]
-    relative = topic.pattern.format(**(path or {}))
-    if name == "events":
+def topic_of(ctx: TopicContext, name: str, path: dict[str, str] | None = None) -> str:
+    """The absolute topic of ``name`` with ``path`` filled in."""
+    try:
+        topic = TOPICS[name]
+    except KeyError:
+        raise TopicError(f"no topic named {name!r} in the topic table (known: {', '.join(TOPICS)})") from None
+    try:
+        relative = topic.pattern.format(**(path or {}))
+    except KeyError as exc:
+        raise TopicError(f"topic {name!r} needs path value {exc.args[0]!r}") from None
+    if any(ch in relative for ch in "#+\0") or "//" in relative:
+        raise TopicError(f"topic {name!r}: {relative!r} cannot be used in an MQTT topic")
+    if topic.discovery:
+        return f"{ctx.discovery_prefix}/{relative}"
+    return ctx.full(relative)
+
+
+def message(ctx: TopicContext, name: str, /, *, path: dict[str, str] | None = None, **values: Any) -> Message:
+    """Build the message for topic ``name``; ``path`` fills the pattern, ``values`` the payload.
+
+    ``site`` is filled in for every JSON payload that carries it.
+    """
+    topic = TOPICS.get(name)
+    full = topic_of(ctx, name, path)
+    assert topic is not None  # topic_of raised otherwise
+    if topic.payload in (_event, _room, _visits, _status):
         values.setdefault("site", ctx.site)
-    return Message(ctx.full(relative), topic.payload(**values), topic.qos, topic.retain)
+    try:
+        payload = topic.payload(**values)
+    except TypeError as exc:
+        raise TopicError(f"topic {name!r}: {exc}") from None
+    return Message(full, payload, topic.qos, topic.retain)

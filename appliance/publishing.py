@@ -1,0 +1,143 @@
+"""The derived retained topics (``rooms/<id>``, ``visits``, ``status``, Home Assistant
+discovery), kept current on the broker, and what the dashboard shows about the link.
+
+:func:`refresh` recomputes them all and queues, inside the caller's transaction, only
+those whose content changed since they were last queued (the fingerprint of each is
+remembered in the state table under ``published/...``; the time ``at`` is left out
+of the comparison, or every refresh would be a change). Anyone who changes visits,
+bookings or rooms calls it after their writes, in the same transaction; the agent
+also runs it every few seconds (the ``publish-refresh`` job) so that changes made by
+time alone, such as a booking starting, are published too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from appliance import discovery, outbox, state, status
+from appliance.clock import Clock, iso
+from appliance.config import Config
+from appliance.db import Database
+from appliance.housekeeping import job
+from appliance.topics import Message, TopicContext, message
+
+log = logging.getLogger(__name__)
+
+_SEEN = "published/"  # state key prefix: fingerprint of each derived topic last queued
+
+
+def context(config: Config) -> TopicContext:
+    """The topic prefix, site id and discovery prefix from config."""
+    return TopicContext(config.mqtt.topic_prefix, config.site.id, config.mqtt.discovery_prefix)
+
+
+def _derived(conn: sqlite3.Connection, config: Config, now: datetime) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
+    """(topic name, path, payload values without ``at``) for every derived topic."""
+    summary = status.summary(conn, config, now)
+    items: list[tuple[str, dict[str, str], dict[str, Any]]] = []
+    for room in summary["rooms"]:
+        items.append(("rooms", {"room": room["room"]}, room))
+    counts = status.visit_counts(conn, config, now)
+    items.append(("visits", {}, counts))
+    items.append(
+        (
+            "status", {},
+            {
+                "name": config.site.name, "open": summary["open"], "people_in": summary["people_in"],
+                "sentence": summary["sentence"], "now": summary["now"], "next": summary["next"],
+            },
+        )
+    )
+    if config.mqtt.discovery:
+        items.append(("discovery", {"node": discovery.node_id(config)}, {"config": discovery.payload(conn, config)}))
+    return items
+
+
+def _fingerprint(msg: Message) -> str:
+    return hashlib.sha256(msg.payload.encode("utf-8")).hexdigest()[:32]
+
+
+def refresh(conn: sqlite3.Connection, config: Config, now: datetime, force: tuple[str, ...] = ()) -> int:
+    """Queue every derived retained topic whose content changed; return how many were queued.
+
+    Call it inside your write transaction after changing visits, bookings or rooms.
+    ``force`` names topics (e.g. ``("discovery",)``) to queue even if unchanged.
+    Does nothing when MQTT is switched off.
+    """
+    if not config.mqtt.enabled:
+        return 0
+    ctx = context(config)
+    at = iso(now)
+    seen = state.with_prefix(conn, _SEEN)
+    live: set[str] = set()
+    queued = 0
+    for name, path, values in _derived(conn, config, now):
+        timed = dict(values, at=at) if name != "discovery" else values
+        msg = message(ctx, name, path=path, **timed)
+        untimed = message(ctx, name, path=path, **(dict(values, at="") if name != "discovery" else values))
+        key = msg.topic
+        live.add(key)
+        fingerprint = _fingerprint(untimed)
+        if seen.get(key) == fingerprint and name not in force:
+            continue
+        outbox.enqueue(conn, msg, at)
+        state.put(conn, _SEEN + key, fingerprint, at)
+        queued += 1
+    for key in seen:
+        if key not in live and key.startswith(ctx.full("rooms/")):
+            # A room that went (deleted or made private): clear its retained message.
+            outbox.enqueue(conn, Message(key, "", 1, True), at)
+            conn.execute("DELETE FROM state WHERE key = ?", (_SEEN + key,))
+            queued += 1
+    return queued
+
+
+def announce(conn: sqlite3.Connection, config: Config, now: datetime) -> None:
+    """Queue the Home Assistant discovery message again (Home Assistant restarted)."""
+    refresh(conn, config, now, force=("discovery",))
+
+
+def broker_status(conn: sqlite3.Connection) -> dict[str, Any]:
+    """What the dashboard shows about the broker link, from the database (either role).
+
+    Keys: ``connected`` (bool), ``status`` ('ok' / 'offline' / 'unknown' before the
+    agent ever tried), ``since`` (when that status began), ``detail`` (in words),
+    ``depth`` (messages waiting), ``events_waiting``, ``oldest_waiting_at``,
+    ``last_ack_at``, ``dropped`` (events given up for the bound, ever),
+    ``last_dropped_at``, ``last_error`` and ``last_error_at`` (None when never).
+    """
+    row = conn.execute("SELECT status, since, detail FROM health WHERE component = 'broker'").fetchone()
+    error = state.get(conn, "broker/last_error")
+    gone = outbox.dropped(conn)
+    return {
+        "connected": bool(row and row["status"] == "ok"),
+        "status": row["status"] if row else "unknown",
+        "since": row["since"] if row else None,
+        "detail": row["detail"] if row else "the agent has not tried to reach the broker yet",
+        "depth": outbox.depth(conn),
+        "events_waiting": outbox.events_waiting(conn),
+        "oldest_waiting_at": outbox.oldest_waiting(conn),
+        "last_ack_at": state.get(conn, "broker/last_ack"),
+        "dropped": gone.total,
+        "last_dropped_at": gone.last_dropped_at,
+        "last_error": error["detail"] if isinstance(error, dict) else None,
+        "last_error_at": error["at"] if isinstance(error, dict) else None,
+    }
+
+
+@job("publish-refresh", every_seconds=5)
+def refresh_job(db: Database, config: Config, clock: Clock) -> None:
+    """Publish what changed by time alone (a booking starting, opening hours)."""
+    with db.write() as conn:
+        refresh(conn, config, clock.now())
+
+
+@job("outbox-bound", every_seconds=60)
+def bound_job(db: Database, config: Config, clock: Clock) -> None:
+    """Keep the undelivered event stream within mqtt.events_max_rows / events_max_days."""
+    with db.write() as conn:
+        outbox.trim(conn, config.mqtt.events_max_rows, config.mqtt.events_max_days, clock.now())
