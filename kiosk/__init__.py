@@ -44,10 +44,11 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     app.extensions["doorstep"] = Web(config=config, db=db, clock=clock)
 
     from kiosk import api, auth, dashboard, display, entrance, errors, health, live
+    from kiosk import calendar as calendar_feeds
 
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API is guarded by network or token, not a form token
-    for module in (entrance, auth, dashboard, display, api, live, health):
+    for module in (entrance, auth, dashboard, display, api, live, health, calendar_feeds):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     from kiosk import i18n

@@ -59,3 +59,5 @@ document(
         "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"type": "object"}}}}},
     },
 )
+
+from kiosk import api_bookings  # noqa: E402,F401  (rooms and bookings routes on this blueprint)
