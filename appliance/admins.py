@@ -154,13 +154,18 @@ def login(conn: sqlite3.Connection, name: str, password: str, address: str, at: 
         outcome = "ok"
     else:
         outcome = "failed"
-    with transaction(conn):
-        conn.execute("INSERT INTO login_attempts (at, name, address, outcome) VALUES (?, ?, ?, ?)",
-                     (iso(at), name[:100], address, outcome))
+    record_attempt(conn, name, address, outcome, at)
     if outcome == "failed":
         # the fifth failure locks at once: say so now rather than on the next try
         locked = lock_state(conn, name, address, at)
     return LoginResult(outcome, name, locked)
+
+
+def record_attempt(conn: sqlite3.Connection, name: str, address: str, outcome: str, at: datetime) -> None:
+    """Record one attempt ('ok', 'failed' or 'locked'); also used for the kiosk's roll-call PIN."""
+    with transaction(conn):
+        conn.execute("INSERT INTO login_attempts (at, name, address, outcome) VALUES (?, ?, ?, ?)",
+                     (iso(at), name[:100], address, outcome))
 
 
 def purge_attempts(conn: sqlite3.Connection, before: datetime) -> int:

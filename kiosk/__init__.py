@@ -50,6 +50,10 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     csrf.exempt(api.bp)  # the JSON API is guarded by network or token, not a form token
     for module in (entrance, auth, dashboard, display, api, live, health, calendar_feeds):
         app.register_blueprint(module.bp)
+    from kiosk import reports, rollcall
+
+    for module in (rollcall, reports):
+        app.register_blueprint(module.bp)
     errors.init_app(app)
     from kiosk import i18n
 

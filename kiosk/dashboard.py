@@ -1,19 +1,71 @@
-"""/dashboard/: the screen for the people who run the space."""
+"""/dashboard/: the screen for the people who run the space (login required).
+
+The page is rendered whole on the server; a live stream then sends the same section
+partials re-rendered after every database change (one shared ChangeWatcher wakes every
+stream; there is no poll per client), and dashboard.js swaps them in.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
+from typing import Any
 
-from kiosk.auth import login_required
-from kiosk.context import web
-from kiosk.live import public_snapshot
+from flask import Blueprint, Response, render_template
+
+from appliance.clock import parse_iso
+from appliance.overview import day_bounds, overview
+from kiosk import charts
+from kiosk.auth import current_admin, login_required
+from kiosk.context import Web, web
+from kiosk.live import sse
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+# Each live section: its id on the page and the partial that draws it.
+SECTIONS = ("occupancy", "doors", "footfall", "people", "bookings", "health")
+
+
+@bp.app_template_filter("site_time")
+def site_time(value: str | datetime | None, fmt: str = "%H:%M") -> str:
+    """An ISO time or datetime shown in the site's timezone ('' for none)."""
+    if value is None or value == "":
+        return ""
+    when = parse_iso(value) if isinstance(value, str) else value
+    return when.astimezone(web().config.site.zone).strftime(fmt)
+
+
+def _context(w: Web) -> dict[str, Any]:
+    now = w.clock.now()
+    data = overview(w.db.conn(), w.config, now)
+    start, end = day_bounds(w.config, now)
+    zone = w.config.site.zone
+    return {
+        "site": w.config.site,
+        "config": w.config,
+        "o": data,
+        "curve_svg": charts.steps(data["curve"], "Occupancy today", start.astimezone(zone), end.astimezone(zone)),
+        "footfall_svg": charts.bars(data["footfall"], "People in, per hour today"),
+        "footfall_total": sum(data["footfall"]),
+        "uncertain_hours": w.config.privacy.uncertain_hours,
+    }
+
+
+def render_sections(w: Web) -> dict[str, str]:
+    """Every live section's HTML, for the stream."""
+    ctx = _context(w)
+    return {name: render_template(f"dashboard/_{name}.html", **ctx) for name in SECTIONS}
 
 
 @bp.get("/")
 @login_required
 def home() -> str:
-    """Live door states and health."""
+    """Occupancy, doors, footfall, who is in, bookings, health; updated live."""
     w = web()
-    return render_template("dashboard/home.html", site=w.config.site, snap=public_snapshot(w))
+    return render_template("dashboard/home.html", admin=current_admin(), sections=SECTIONS, **_context(w))
+
+
+@bp.get("/live")
+@login_required
+def live() -> Response:
+    """The dashboard's sections as server-sent events, re-sent after every change."""
+    return sse(render_sections, name="sections")
