@@ -35,7 +35,7 @@ class Job:
 _JOBS: dict[str, Job] = {}
 
 # Modules holding jobs; importing one registers them.
-JOB_MODULES: list[str] = ["appliance.retention", "appliance.bookings", "appliance.series", "appliance.bookings", "appliance.series",
+JOB_MODULES: list[str] = ["appliance.retention", "appliance.bookings", "appliance.series",
                            "appliance.endofday"]
 
 
