@@ -1,10 +1,15 @@
 """The real agent in its own process, with its mock pins driven at a steady rate.
 
-``python -m bench.driven_agent CONFIG RATE`` builds the same :class:`appliance.agent.Agent`
-that ``doorstep agent`` runs (config file, writer, publisher, housekeeping), hands it a
-MockFactory, and flips the first door's contact RATE times a second until SIGTERM. Each
-flip is one sensor event (door opened / door closed). Living in its own process, its
-/proc/PID/io counts only the agent's own writes.
+``python -m bench.driven_agent CONFIG door RATE`` builds the same
+:class:`appliance.agent.Agent` that ``doorstep agent`` runs (config file, writer,
+publisher, housekeeping), hands it a MockFactory, and flips the first door's contact
+RATE times a second until SIGTERM. Each flip is one sensor event (door opened / door
+closed). Living in its own process, its /proc/PID/io counts only the agent's own writes.
+
+``python -m bench.driven_agent CONFIG beams RATE COUNT`` walks COUNT people through the
+first beam pair at RATE a second (outer blocked, inner blocked, outer clear, inner
+clear: one IN; the mirror image: one OUT; alternately), prints ``driven N in S s`` and
+keeps running until SIGTERM so the backlog can drain.
 """
 
 from __future__ import annotations
@@ -19,15 +24,51 @@ from appliance.agent import Agent
 from appliance.cli import load_config, wait_for_signal
 
 
+def walk(agent: Agent, rate: float, count: int, stop: threading.Event) -> None:
+    """COUNT passes through the first beam pair at RATE a second, catching up when late."""
+    beam = agent.config.beams[0]
+    outer, inner = agent.pin_factory.pin(beam.outer_pin), agent.pin_factory.pin(beam.inner_pin)
+    block, clear = (outer.drive_low, outer.drive_high) if beam.blocked_when == "low" else (
+        outer.drive_high, outer.drive_low)
+    iblock, iclear = (inner.drive_low, inner.drive_high) if beam.blocked_when == "low" else (
+        inner.drive_high, inner.drive_low)
+    clear()
+    iclear()
+    start = time.monotonic()
+    done = 0
+    while done < count and not stop.is_set():
+        due = min(count, int((time.monotonic() - start) * rate) + 1)
+        while done < due:
+            if done % 2 == 0:  # in: outer first, out: inner first
+                block(), iblock(), clear(), iclear()
+            else:
+                iblock(), block(), iclear(), clear()
+            done += 1
+        time.sleep(max(0.0, start + done / rate - time.monotonic()))
+    print(f"driven {done} in {time.monotonic() - start:.3f} s", flush=True)
+
+
 def main(argv: list[str]) -> int:
-    """Run the agent and flip the door RATE times a second until SIGTERM."""
+    """Run the agent and drive its pins (see the module docstring) until SIGTERM."""
     config = load_config(argv[0])  # type: ignore[arg-type]
-    rate = float(argv[1])
+    mode, rate = argv[1], float(argv[2])
     agent = Agent(config, pin_factory=MockFactory())
     agent.start()
+    stop = threading.Event()
+    if mode == "beams":
+        count = int(argv[3])
+        driver = threading.Thread(target=walk, args=(agent, rate, count, stop), name="driver", daemon=True)
+        driver.start()
+        print("driving", flush=True)
+        try:
+            wait_for_signal()
+        finally:
+            stop.set()
+            driver.join(timeout=2)
+            agent.stop()
+        return 0
     door = config.doors[0]
     pin = agent.pin_factory.pin(door.pin)
-    stop = threading.Event()
 
     def drive() -> None:
         # a steady schedule (not sleep-after-work) so the rate holds on a busy machine
