@@ -4,15 +4,58 @@ config file and persistence directory, stopped (and restartable) on demand."""
 from __future__ import annotations
 
 import contextlib
+import getpass
 import shutil
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
 class BrokerError(Exception):
-    """Mosquitto could not be started."""
+    """Mosquitto could not be started, or its files could not be made."""
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A CA and a server certificate signed by it, as PEM files."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def _run(args: list[str]) -> None:
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BrokerError(f"{args[0]} {args[1]} failed: {done.stderr.strip() or done.stdout.strip()}")
+
+
+def make_test_pki(directory: Path, name: str = "test", host: str = "127.0.0.1") -> TlsFiles:
+    """A throw-away CA and a server certificate for ``host`` (tests and experiments only)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key, ca, key, csr, cert = (directory / f"{name}-{part}" for part in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    ext = directory / f"{name}-server.ext"
+    ext.write_text(f"subjectAltName = IP:{host}, DNS:localhost\nbasicConstraints = CA:FALSE\n", encoding="utf-8")
+    _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=Doorstep {name} CA",
+          "-keyout", str(ca_key), "-out", str(ca)])
+    _run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={host}", "-keyout", str(key), "-out", str(csr)])
+    _run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial",
+          "-days", "2", "-extfile", str(ext), "-out", str(cert)])
+    return TlsFiles(ca, cert, key)
+
+
+def add_user(password_file: Path, username: str, password: str) -> None:
+    """Add (or replace) a user in a Mosquitto password file (hashed by mosquitto_passwd)."""
+    tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+    if not Path(tool).exists():
+        raise BrokerError("mosquitto_passwd is not installed (it comes with the mosquitto package)")
+    password_file = Path(password_file)
+    if not password_file.exists():
+        password_file.touch(mode=0o600)
+    _run([tool, "-b", str(password_file), username, password])
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,11 +75,22 @@ def find_mosquitto() -> str | None:
 class Mosquitto:
     """One private broker process."""
 
-    def __init__(self, directory: Path, port: int | None = None, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        port: int | None = None,
+        extra_config: str = "",
+        tls: TlsFiles | None = None,
+        password_file: Path | None = None,
+        acl_file: Path | None = None,
+    ) -> None:
         self.directory = Path(directory)
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.extra_config = extra_config
+        self.tls = tls  # when set, the listener speaks TLS with this certificate
+        self.password_file = password_file  # when set, anonymous clients are refused
+        self.acl_file = acl_file
         self.process: subprocess.Popen[bytes] | None = None
         binary = find_mosquitto()
         if binary is None:
@@ -49,13 +103,24 @@ class Mosquitto:
         return self.directory / "mosquitto.conf"
 
     def write_config(self) -> None:
-        """Write the config: loopback only, anonymous, persistence in our directory."""
+        """Write the config: loopback only, persistence in our directory; anonymous unless a
+        password file is given; TLS and an ACL when given."""
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / "data").mkdir(exist_ok=True)
+        tls = (
+            f"cafile {self.tls.ca}\ncertfile {self.tls.cert}\nkeyfile {self.tls.key}\n" if self.tls else ""
+        )
+        auth = f"allow_anonymous false\npassword_file {self.password_file}\n" if self.password_file else "allow_anonymous true\n"
+        acl = f"acl_file {self.acl_file}\n" if self.acl_file else ""
         self.config_path.write_text(
             f"listener {self.port} {self.host}\n"
-            "allow_anonymous true\n"
-            "persistence true\n"
+            # Started as root, mosquitto would switch to its own user and could not read our
+            # files (password file, certificates, log); a private broker runs as its starter.
+            + f"user {getpass.getuser()}\n"
+            + tls
+            + auth
+            + acl
+            + "persistence true\n"
             f"persistence_location {self.directory / 'data'}/\n"
             "autosave_interval 1\n"
             "max_queued_messages 1000000\n"
@@ -77,6 +142,8 @@ class Mosquitto:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                if self.process.stderr:
+                    self.process.stderr.close()
                 raise BrokerError(f"mosquitto exited at start: {err.strip() or self.log_tail()}")
             with contextlib.suppress(OSError), socket.create_connection((self.host, self.port), 0.2):
                 return

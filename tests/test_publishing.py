@@ -1,0 +1,181 @@
+"""publishing.refresh: the derived retained topics follow the domain and the clock, are
+queued only when they change, and never carry a name; broker_status for the dashboard."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from appliance import bookings, housekeeping, outbox, people, publishing, state, visits
+from appliance.clock import ManualClock, iso
+from appliance.config import Config, MqttConfig
+from appliance.db import Database
+from appliance.rooms import Room, create_room
+from appliance.status import sentence
+
+PREFIX = "doorstep/community-hall/"
+
+
+@pytest.fixture
+def cfg(config: Config) -> Config:
+    # MQTT on (nothing connects here: refresh only queues).
+    return config.with_changes(mqtt=dataclasses.replace(MqttConfig(), enabled=True))
+
+
+@pytest.fixture
+def hall(db: Database, cfg: Config, clock: ManualClock) -> Database:
+    with db.write() as conn:
+        create_room(conn, Room(id="main-hall", name="Main Hall"), clock.now())
+        create_room(conn, Room(id="green-room", name="Green Room", sort_order=1), clock.now())
+    return db
+
+
+def _queued(db: Database) -> dict[str, dict]:  # type: ignore[type-arg]
+    """The newest queued payload per derived topic, parsed."""
+    found = {}
+    for row in outbox.pending(db.conn(), 0, 10_000):
+        if row.retain and row.topic.startswith(PREFIX) and row.payload.startswith("{"):
+            found[row.topic.removeprefix(PREFIX)] = json.loads(row.payload)
+    return found
+
+
+def _refresh(db: Database, cfg: Config, now: datetime) -> int:
+    with db.write() as conn:
+        return publishing.refresh(conn, cfg, now)
+
+
+def _book(db: Database, cfg: Config, clock: ManualClock, title: str, start: str, end: str, public: bool) -> None:
+    day = clock.now().date().isoformat()
+    request = bookings.BookingRequest(
+        room="main-hall", title=title, organiser="Olive Organiser", contact="olive@example.org", public=public,
+        start=datetime.fromisoformat(f"{day}T{start}:00+00:00"), end=datetime.fromisoformat(f"{day}T{end}:00+00:00"),
+    )
+    bookings.book(db.conn(), cfg, request, clock.now())
+
+
+def test_first_refresh_queues_every_derived_topic_then_nothing_until_a_change(
+    hall: Database, cfg: Config, clock: ManualClock
+) -> None:
+    assert _refresh(hall, cfg, clock.now()) == 5  # two rooms, visits, status, discovery
+    topics = set(_queued(hall))
+    assert topics == {"rooms/main-hall", "rooms/green-room", "visits", "status"}
+    assert any(r.topic == "homeassistant/device/doorstep-community-hall/config" for r in outbox.pending(hall.conn(), 0, 100))
+    assert _refresh(hall, cfg, clock.advance(30)) == 0  # only the time moved: nothing to say
+
+
+def test_a_sign_in_changes_visits_and_status_never_with_a_name(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    _refresh(hall, cfg, clock.now())
+    with hall.write() as conn:
+        ada = people.create(conn, clock.now(), name="Ada Lovelace", kind="member", contact="ada@example.org")
+        visits.sign_in(conn, cfg, clock.advance(60), kind="member", person_id=ada.id)
+        visits.sign_in(conn, cfg, clock.now(), kind="visitor", name="Vera Visitor")
+    queued = _queued(hall)
+    assert queued["visits"]["by_kind"] == {"member": 1, "visitor": 1}
+    assert queued["visits"]["total"] == 2 and queued["visits"]["site"] == "community-hall"
+    assert queued["status"]["people_in"] == 2
+    assert queued["status"]["sentence"] == "Open. About 2 people in."
+    everything = " ".join(r.payload for r in outbox.pending(hall.conn(), 0, 10_000))
+    for secret in ("Ada", "Lovelace", "Vera", "ada@example.org"):
+        assert secret not in everything
+
+
+def test_a_booking_starting_is_published_by_time_alone(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    _book(hall, cfg, clock, "Toddler group", "10:00", "11:30", public=True)
+    _book(hall, cfg, clock, "Repair café", "14:00", "16:00", public=True)
+    room = _queued(hall)["rooms/main-hall"]
+    assert room["busy"] is False and room["now"] is None and room["next"]["title"] == "Toddler group"
+    assert _refresh(hall, cfg, clock.advance(minutes=30)) == 0  # 09:30: nothing changed
+    clock.set(datetime(2026, 3, 2, 10, 15, tzinfo=UTC))
+    assert _refresh(hall, cfg, clock.now()) >= 2  # the room and the status
+    queued = _queued(hall)
+    assert queued["rooms/main-hall"]["busy"] is True
+    assert queued["rooms/main-hall"]["now"]["title"] == "Toddler group"
+    assert queued["rooms/main-hall"]["at"] == iso(clock.now())
+    assert queued["status"]["sentence"] == (
+        "Open. Nobody in. Now: Toddler group in the Main Hall until 11:30. Next: Repair café at 14:00."
+    )
+
+
+def test_a_private_booking_is_only_booked(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    _book(hall, cfg, clock, "Secret surprise party", "09:30", "10:30", public=False)
+    clock.set(datetime(2026, 3, 2, 9, 45, tzinfo=UTC))
+    _refresh(hall, cfg, clock.now())
+    queued = _queued(hall)
+    assert queued["rooms/main-hall"]["now"]["title"] == "Booked"
+    assert "the Main Hall is booked until 10:30" in queued["status"]["sentence"]
+    everything = " ".join(r.payload for r in outbox.pending(hall.conn(), 0, 10_000))
+    assert "Secret" not in everything and "Olive" not in everything and "olive@" not in everything
+
+
+def test_a_room_made_private_has_its_retained_message_cleared(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    _refresh(hall, cfg, clock.now())
+    with hall.write() as conn:
+        conn.execute("UPDATE rooms SET public = 0 WHERE id = 'green-room'")
+        publishing.refresh(conn, cfg, clock.now())
+    cleared = [r for r in outbox.pending(hall.conn(), 0, 100) if r.topic == PREFIX + "rooms/green-room"]
+    assert [(r.payload, r.retain) for r in cleared] == [("", True)]
+
+
+def test_discovery_can_be_switched_off_and_forced_again(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    off = cfg.with_changes(mqtt=dataclasses.replace(cfg.mqtt, discovery=False))
+    _refresh(hall, off, clock.now())
+    assert not any(r.topic.startswith("homeassistant/") for r in outbox.pending(hall.conn(), 0, 100))
+    _refresh(hall, cfg, clock.now())
+    with hall.write() as conn:
+        conn.execute("DELETE FROM outbox")  # as if delivered
+        assert publishing.refresh(conn, cfg, clock.now()) == 0
+        publishing.announce(conn, cfg, clock.now())
+    assert [r.topic for r in outbox.pending(hall.conn(), 0, 100)] == ["homeassistant/device/doorstep-community-hall/config"]
+
+
+def test_nothing_is_queued_with_mqtt_switched_off(hall: Database, config: Config, clock: ManualClock) -> None:
+    assert _refresh(hall, config, clock.now()) == 0
+    assert outbox.depth(hall.conn()) == 0
+
+
+def test_the_housekeeping_jobs_refresh_and_bound_the_outbox(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    small = cfg.with_changes(mqtt=dataclasses.replace(cfg.mqtt, events_max_rows=3))
+    with hall.write() as conn:
+        for n in range(5):
+            outbox.enqueue(conn, outbox.Message(PREFIX + "events", f'{{"n":{n}}}', 1, False), iso(clock.now()))
+    registered = {j.name: j for j in housekeeping.jobs()}
+    assert {"publish-refresh", "outbox-bound"} <= set(registered)
+    registered["outbox-bound"].run(hall, small, clock)
+    registered["publish-refresh"].run(hall, small, clock)
+    assert outbox.events_waiting(hall.conn()) == 3
+    assert "status" in _queued(hall)
+    assert publishing.broker_status(hall.conn())["dropped"] == 2
+
+
+def test_broker_status_shape(hall: Database, clock: ManualClock) -> None:
+    conn = hall.conn()
+    before = publishing.broker_status(conn)
+    assert before["status"] == "unknown" and before["connected"] is False and before["last_error"] is None
+    with hall.write():
+        state.set_health(conn, "broker", "offline", "nothing accepts connections at h:1883", iso(clock.now()))
+        state.put(conn, "broker/last_error", {"at": iso(clock.now()), "detail": "refused"}, iso(clock.now()))
+        outbox.enqueue(conn, outbox.Message(PREFIX + "events", "{}", 1, False), iso(clock.now()))
+    after = publishing.broker_status(conn)
+    assert after == {
+        "connected": False, "status": "offline", "since": iso(clock.now()),
+        "detail": "nothing accepts connections at h:1883", "depth": 1, "events_waiting": 1,
+        "oldest_waiting_at": iso(clock.now()), "last_ack_at": None, "dropped": 0, "last_dropped_at": None,
+        "last_error": "refused", "last_error_at": iso(clock.now()),
+    }
+
+
+def test_sentence_reads_like_the_examples(config: Config) -> None:
+    zone = config.site.zone
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    now_on = [{"room": "Main Hall", "title": "Toddler group", "start": iso(day + timedelta(hours=10)),
+               "end": iso(day + timedelta(hours=11, minutes=30))}]
+    next_on = [{"room": "Main Hall", "title": "Repair café", "start": iso(day + timedelta(hours=14)),
+                "end": iso(day + timedelta(hours=16))}]
+    assert sentence(True, 12, now_on, next_on, zone) == (
+        "Open. About 12 people in. Now: Toddler group in the Main Hall until 11:30. Next: Repair café at 14:00."
+    )
+    assert sentence(False, 0, [], [], zone) == "Closed."
+    assert sentence(True, 1, [], [], zone) == "Open. About 1 person in."
