@@ -54,6 +54,9 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
 
     for module in (rollcall, reports):
         app.register_blueprint(module.bp)
+    from kiosk import manage
+
+    app.register_blueprint(manage.bp)
     errors.init_app(app)
     from kiosk import i18n
 
