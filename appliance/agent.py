@@ -35,11 +35,14 @@ class Agent:
     clock: Clock = field(default_factory=SystemClock)
     pin_factory: Any = None  # a gpiozero Factory; None: from config
     simulate_speed: float = 1.0
+    card_feed: int | None = None  # the simulator writes fob frames to this pty (the demo)
     db: Database = field(init=False)
     recorder: Recorder = field(init=False)
     sensors: list[Any] = field(default_factory=list, init=False)
     publisher: Any = field(default=None, init=False)
     simulator: Any = field(default=None, init=False)
+    poller: Any = field(default=None, init=False)
+    cardreader: Any = field(default=None, init=False)
     housekeeper: Housekeeper = field(init=False)
     _stopped: threading.Event = field(default_factory=threading.Event, init=False)
 
@@ -51,9 +54,6 @@ class Agent:
 
     def start(self) -> None:
         """Start the writer, the publisher, the sensors and housekeeping."""
-        from sensors import pins
-        from sensors.door import DoorSensor
-
         self.recorder.start()
         if self.config.mqtt.enabled:
             from appliance import publishing
@@ -70,23 +70,57 @@ class Agent:
             # A commit by the single writer wakes the publisher at once (the latency path).
             self.recorder.on_commit.append(self.publisher.wake.set)
             self.publisher.start()
+        self._start_sensors()
+        self.housekeeper.start()
+        log.info("agent started: %d sensors", len(self.sensors))
+
+    def _start_sensors(self) -> None:
+        """Build every sensor the config names; the GPIO ones share one polling thread."""
+        from sensors import pins
+        from sensors.beams import BeamPair
+        from sensors.door import DoorSensor
+        from sensors.health import Poller
+        from sensors.pir import PirCounter
+
+        sink = self.recorder.submit
+        gpio = bool(self.config.doors or self.config.beams or self.config.pir)
         factory = self.pin_factory or pins.make_factory(self.config.hardware.pin_factory)
-        self.pin_factory = pins.install(factory) if (self.config.doors or factory) else factory
+        if gpio or factory is not None:
+            self.pin_factory = pins.install(factory)
         for door in self.config.doors:
-            self.sensors.append(DoorSensor(door, self.recorder.submit, self.clock))
+            self.sensors.append(DoorSensor(door, sink, self.clock))
+        for beam in self.config.beams:
+            self.sensors.append(BeamPair(beam, sink, self.clock))
+        for pir in self.config.pir:
+            self.sensors.append(PirCounter(pir, sink, self.clock))
+        polled = [s for s in self.sensors if hasattr(s, "poll")]
+        if polled:
+            self.poller = Poller(polled)
+            self.poller.start()
+        if self.config.cardreader.enabled:
+            from appliance import fobs
+            from sensors.cardreader import CardReader
+
+            secret = fobs.load_secret(fobs.secret_path(self.config.database.path))
+            self.cardreader = CardReader(
+                self.config.cardreader, sink, self.clock, lambda number: fobs.card_hash(secret, number)
+            )
+            self.cardreader.start()
+            self.sensors.append(self.cardreader)
         if self.config.hardware.simulate:
             from sensors.simulator import Simulator
 
-            self.simulator = Simulator(self.config, self.pin_factory, speed=self.simulate_speed)
+            self.simulator = Simulator(
+                self.config, self.pin_factory, speed=self.simulate_speed, clock=self.clock, card_feed=self.card_feed
+            )
             self.simulator.start()
-        self.housekeeper.start()
-        log.info("agent started: %d sensors", len(self.sensors))
 
     def healthy(self) -> bool:
         """Every thread of the agent is alive (the systemd watchdog pings only while true)."""
         threads = [self.recorder.is_alive(), self.housekeeper.is_alive()]
         if self.publisher is not None:
             threads.append(self.publisher.is_alive())
+        threads += [part.is_alive() for part in (self.poller, self.cardreader) if part is not None]
         return all(threads)
 
     def stop(self) -> None:
@@ -96,6 +130,8 @@ class Agent:
         self._stopped.set()
         if self.simulator is not None:
             self.simulator.stop()
+        if self.poller is not None:
+            self.poller.stop()
         for sensor in self.sensors:
             sensor.close()
         self.housekeeper.stop()

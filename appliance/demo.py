@@ -14,10 +14,13 @@ from pathlib import Path
 
 from appliance.broker import BrokerError, Mosquitto, find_mosquitto
 from appliance.config import (
+    BeamConfig,
+    CardReaderConfig,
     Config,
     DatabaseConfig,
     DoorConfig,
     HardwareConfig,
+    PirConfig,
     WebConfig,
 )
 
@@ -42,6 +45,10 @@ def demo_config(directory: Path, db_path: Path | None, web_port: int, broker: tu
         mqtt=mqtt,
         hardware=HardwareConfig(pin_factory="mock", simulate=True),
         doors=(DoorConfig(id="front", pin=17, name="Front door"),),
+        beams=(BeamConfig(id="entrance", outer_pin=23, inner_pin=24),),
+        pir=(PirConfig(id="foyer", pin=4),),
+        # A pty the simulator writes RDM6300 frames to, behind a by-id style symlink.
+        cardreader=CardReaderConfig(enabled=True, path=str(directory / "fob-reader")),
     )
 
 
@@ -62,6 +69,7 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> None:
     """Run the demo until ``wait`` returns (Ctrl-C), then stop everything, broker included."""
+    from appliance import fobs
     from appliance.agent import Agent
     from appliance.db import Database
     from appliance.seed import seed_demo
@@ -89,9 +97,14 @@ def run_demo(
         db = Database(config.database.path)
         db.migrate()
         seed_demo(db)
+        with db.write() as conn:
+            fobs.assign_demo_cards(conn, fobs.load_secret(fobs.secret_path(config.database.path)))
         db.close()
+        from sensors.simulator import FobPty
 
-        agent = Agent(config, simulate_speed=speed)
+        fob_pty = FobPty(config.cardreader.path)
+
+        agent = Agent(config, simulate_speed=speed, card_feed=fob_pty.master)
         server: WebServer | None = None
         try:
             agent.start()
@@ -110,5 +123,6 @@ def run_demo(
             if server is not None:
                 server.close()
             agent.stop()
+            fob_pty.close()
             if mosquitto is not None:
                 mosquitto.stop()

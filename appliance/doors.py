@@ -1,21 +1,51 @@
-"""Door contacts: the rule that turns open/closed events into state and counts."""
+"""Door contacts: the rules that turn open/closed and held-open events into state and counts.
+
+State ``door/<id>`` is ``{"state": "open"|"closed", "since", "held_open": bool}``; the
+daily count ``opened`` per door counts real openings (not the state read at start-up).
+"""
 
 from __future__ import annotations
 
 from appliance import state
 from appliance.clock import iso
-from appliance.events import DoorClosed, DoorOpened
+from appliance.events import DoorClosed, DoorHeldOpen, DoorHeldOpenCleared, DoorOpened
 from appliance.recorder import Tx, handles
+
+
+def _put(tx: Tx, door: str, value: str, since: str, held_open: bool, at: str) -> None:
+    state.put(tx.conn, f"door/{door}", {"state": value, "since": since, "held_open": held_open}, at)
 
 
 @handles(DoorOpened)
 def _opened(tx: Tx, event: DoorOpened) -> None:
-    state.put(tx.conn, f"door/{event.door}", {"state": "open", "since": iso(event.at)}, iso(event.at))
+    before = state.get(tx.conn, f"door/{event.door}", {})
+    at = iso(event.at)
+    if before.get("state") == "open":
+        return  # the state read again at start-up: not a new opening
+    _put(tx, event.door, "open", at, False, at)
     state.add_count(tx.conn, tx.local_day(event.at), event.door, "opened")
     tx.publish("door", event.at, path={"door": event.door}, value="open")
 
 
 @handles(DoorClosed)
 def _closed(tx: Tx, event: DoorClosed) -> None:
-    state.put(tx.conn, f"door/{event.door}", {"state": "closed", "since": iso(event.at)}, iso(event.at))
+    before = state.get(tx.conn, f"door/{event.door}", {})
+    at = iso(event.at)
+    if before.get("state") == "closed":
+        return
+    _put(tx, event.door, "closed", at, False, at)
     tx.publish("door", event.at, path={"door": event.door}, value="closed")
+
+
+@handles(DoorHeldOpen)
+def _held_open(tx: Tx, event: DoorHeldOpen) -> None:
+    before = state.get(tx.conn, f"door/{event.door}", {})
+    since = before.get("since") or iso(event.at)
+    _put(tx, event.door, "open", since, True, iso(event.at))
+
+
+@handles(DoorHeldOpenCleared)
+def _held_open_cleared(tx: Tx, event: DoorHeldOpenCleared) -> None:
+    before = state.get(tx.conn, f"door/{event.door}", {})
+    if before:
+        _put(tx, event.door, before["state"], before["since"], False, iso(event.at))

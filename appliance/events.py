@@ -59,3 +59,66 @@ class FobRead(Event):
     card_hash: str
     private_fields: typing.ClassVar[tuple[str, ...]] = ("card_hash",)
     published: typing.ClassVar[bool] = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoorHeldOpen(Event):
+    """A door has stayed open longer than its ``held_open_seconds``."""
+
+    door: str
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoorHeldOpenCleared(Event):
+    """A door that was held open has closed again."""
+
+    door: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Passed(Event):
+    """Someone walked through a beam pair: ``direction`` is 'in' or 'out'."""
+
+    beam: str
+    direction: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeamObstructed(Event):
+    """A beam stayed blocked longer than ``obstruction_seconds`` ('outer', 'inner' or 'both')."""
+
+    beam: str
+    which: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BeamCleared(Event):
+    """Both beams of an obstructed pair are clear again; counting resumes."""
+
+    beam: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MotionDetected(Event):
+    """A PIR saw motion after its re-arm time."""
+
+    pir: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SensorHealthChanged(Event):
+    """A sensor's health changed: ``sensor`` is a component like 'door/front' or 'cardreader',
+    ``status`` one of ok / fault / unplugged."""
+
+    sensor: str
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OccupancyReset(Event):
+    """Occupancy was set back to zero (closing time, or a person on the dashboard)."""
+
+    reason: str
+    previous: int

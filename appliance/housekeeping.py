@@ -35,8 +35,7 @@ class Job:
 _JOBS: dict[str, Job] = {}
 
 # Modules holding jobs; importing one registers them.
-JOB_MODULES: list[str] = ["appliance.retention", "appliance.bookings", "appliance.series",
-                           "appliance.endofday"]
+JOB_MODULES: list[str] = ["appliance.retention", "appliance.publishing", "appliance.bookings", "appliance.series", "appliance.endofday", "appliance.occupancy"]
 
 
 def job(name: str, every_seconds: float) -> Callable[[JobFn], JobFn]:

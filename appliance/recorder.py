@@ -52,7 +52,7 @@ Handler = Callable[[Tx, Any], None]
 _HANDLERS: dict[type[Event], list[Handler]] = {}
 
 # Modules holding domain rules; importing one registers its handlers.
-RULE_MODULES = ["appliance.doors", "appliance.visits"]
+RULE_MODULES = ["appliance.doors", "appliance.visits", "appliance.occupancy"]
 
 
 def load_rules() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gpiozero import Device
 from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
+
+from appliance.clock import Clock
 
 
 class PinFactoryError(Exception):
@@ -47,3 +51,19 @@ def install(factory: Factory | None) -> Factory:
                 f"no GPIO found ({exc}); on a machine that is not a Pi set hardware.pin_factory = \"mock\""
             ) from None
     return Device.pin_factory  # type: ignore[return-value]
+
+
+class ClockedMockFactory(MockFactory):
+    """MockFactory whose ticks follow a :class:`~appliance.clock.Clock`.
+
+    Our debounce, obstruction and re-arm timing use the pin factory's ticks; with a
+    ManualClock behind them, tests and simulations move that time by hand.
+    """
+
+    def __init__(self, clock: Clock, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clock = clock
+
+    def ticks(self) -> float:  # type: ignore[override]
+        """The clock's monotonic time."""
+        return self.clock.monotonic()

@@ -1,0 +1,171 @@
+"""Footfall, motion and occupancy: the rules that turn beam and PIR events into counts.
+
+Occupancy is IN minus OUT over every beam pair, never below zero. The estimate carries a
+confidence hint: "good" while the counts make sense, "uncertain" once something says
+they may not (an OUT with nobody counted in, a beam obstructed while people may have
+passed). It goes back to zero, and to "good", at the configured closing time and
+whenever someone resets it by hand (the dashboard calls :func:`reset`).
+
+State keys (read by the dashboard and the display):
+
+- ``occupancy`` → ``{"value", "confidence", "since_reset"}``
+- ``footfall/<beam>`` → ``{"in", "out"}``: cumulative since the counter began
+- ``motion/<pir>`` → ``{"count", "last"}``: cumulative motion count, last motion time
+
+Daily counts (kept for reports after raw events are purged): metric ``in`` / ``out``
+per beam pair, ``motion`` per PIR (``opened`` per door is in appliance.doors).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from appliance import state
+from appliance.clock import Clock, iso, parse_iso
+from appliance.config import Config
+from appliance.db import Database
+from appliance.events import (
+    BeamCleared,
+    BeamObstructed,
+    MotionDetected,
+    OccupancyReset,
+    Passed,
+    SensorHealthChanged,
+)
+from appliance.housekeeping import job
+from appliance.recorder import Tx, apply, handles
+from appliance.topics import TopicContext
+
+GOOD = "good"
+_UTC = ZoneInfo("UTC")
+UNCERTAIN = "uncertain"
+
+
+class OccupancyError(Exception):
+    """An occupancy action was asked for with a value it cannot use."""
+
+
+def current(conn: sqlite3.Connection) -> dict[str, Any]:
+    """The occupancy state: value, confidence and since_reset (None before the first reset)."""
+    return state.get(conn, "occupancy", {"value": 0, "confidence": GOOD, "since_reset": None})
+
+
+def _put(tx: Tx, at: datetime, value: int, confidence: str, since_reset: str | None) -> None:
+    state.put(tx.conn, "occupancy", {"value": value, "confidence": confidence, "since_reset": since_reset}, iso(at))
+    tx.publish("occupancy", at, value=value, confidence=confidence)
+
+
+@handles(Passed)
+def _passed(tx: Tx, event: Passed) -> None:
+    if event.direction not in ("in", "out"):
+        raise OccupancyError(f"pass direction {event.direction!r} is neither 'in' nor 'out'")
+    counts = state.get(tx.conn, f"footfall/{event.beam}", {"in": 0, "out": 0})
+    counts[event.direction] += 1
+    state.put(tx.conn, f"footfall/{event.beam}", counts, iso(event.at))
+    state.add_count(tx.conn, tx.local_day(event.at), event.beam, event.direction)
+    total = sum(c.get(event.direction, 0) for c in state.with_prefix(tx.conn, "footfall/").values())
+    tx.publish("footfall", event.at, path={"direction": event.direction}, value=total)
+
+    now = current(tx.conn)
+    value, confidence = now["value"], now["confidence"]
+    if event.direction == "in":
+        value += 1
+    elif value > 0:
+        value -= 1
+    else:
+        confidence = UNCERTAIN  # someone left whom we never counted in
+    _put(tx, event.at, value, confidence, now["since_reset"])
+
+
+@handles(BeamObstructed)
+def _obstructed(tx: Tx, event: BeamObstructed) -> None:
+    now = current(tx.conn)
+    # People may walk past uncounted while the beam is blocked.
+    _put(tx, event.at, now["value"], UNCERTAIN, now["since_reset"])
+    _health(tx, f"beam/{event.beam}", "fault", f"{event.which} beam obstructed", event.at)
+
+
+@handles(BeamCleared)
+def _cleared(tx: Tx, event: BeamCleared) -> None:
+    _health(tx, f"beam/{event.beam}", "ok", "", event.at)
+
+
+@handles(MotionDetected)
+def _motion(tx: Tx, event: MotionDetected) -> None:
+    seen = state.get(tx.conn, f"motion/{event.pir}", {"count": 0, "last": None})
+    seen = {"count": seen["count"] + 1, "last": iso(event.at)}
+    state.put(tx.conn, f"motion/{event.pir}", seen, iso(event.at))
+    state.add_count(tx.conn, tx.local_day(event.at), event.pir, "motion")
+
+
+@handles(SensorHealthChanged)
+def _sensor_health(tx: Tx, event: SensorHealthChanged) -> None:
+    _health(tx, event.sensor, event.status, event.detail, event.at)
+
+
+def _health(tx: Tx, component: str, status: str, detail: str, at: datetime) -> None:
+    """Record health; a problem's detail says since when, in the site's time."""
+    if status != "ok":
+        detail = f"{detail or status} since {at.astimezone(tx.zone):%H:%M}"
+    state.set_health(tx.conn, component, status, detail, iso(at))
+
+
+@handles(OccupancyReset)
+def _reset(tx: Tx, event: OccupancyReset) -> None:
+    _put(tx, event.at, 0, GOOD, iso(event.at))
+
+
+def reset(
+    conn: sqlite3.Connection, topics_ctx: TopicContext, at: datetime, reason: str, zone: ZoneInfo = _UTC
+) -> int:
+    """Set occupancy back to zero inside the caller's write transaction; return what it was.
+
+    Usable from either role: it records an ``occupancy_reset`` event and queues the
+    retained occupancy message in the same transaction (``with db.write() as conn: ...``).
+    """
+    if not reason.strip():
+        raise OccupancyError("say why occupancy is reset (e.g. 'closing time', 'everyone left')")
+    previous = int(current(conn)["value"])
+    apply(Tx(conn, topics_ctx, zone), OccupancyReset(at=at, reason=reason.strip(), previous=previous))
+    return previous
+
+
+def last_closing(config: Config, now: datetime) -> datetime | None:
+    """The most recent closing time at or before ``now`` (within a week), in UTC."""
+    zone = config.site.zone
+    today = now.astimezone(zone).date()
+    for back in range(8):
+        day = today - timedelta(days=back)
+        hours = config.site.opening_hours.for_weekday(day.weekday())
+        if hours is None:
+            continue
+        hh, mm = (int(p) for p in hours[1].split(":"))
+        # '24:00' closes at the following midnight
+        local = datetime.combine(day, time(0, 0), zone) + timedelta(hours=hh, minutes=mm)
+        closing = local.astimezone(UTC)
+        if closing <= now:
+            return closing
+    return None
+
+
+def reset_if_closed(db: Database, config: Config, clock: Clock) -> bool:
+    """Reset occupancy once after each closing time; True when it did."""
+    now = clock.now()
+    closing = last_closing(config, now)
+    if closing is None:
+        return False
+    with db.write() as conn:
+        since = current(conn)["since_reset"]
+        if since is not None and parse_iso(since) >= closing:
+            return False
+        ctx = TopicContext(config.mqtt.topic_prefix, config.site.id)
+        reset(conn, ctx, now, "closing time", config.site.zone)
+    return True
+
+
+@job("occupancy-closing-reset", every_seconds=60)
+def _closing_job(db: Database, config: Config, clock: Clock) -> None:
+    reset_if_closed(db, config, clock)

@@ -1,0 +1,75 @@
+"""A pair of IR break-beams across a doorway, wired to the footfall state machine.
+
+Each beam is a ``DigitalInputDevice`` whose edge callbacks feed
+:class:`appliance.footfall.Footfall` with the pin factory's ticks (gpiozero's
+``MotionSensor`` polls a queue and is too coarse to order two beams 100 ms apart).
+The machine decides; this class only turns its outcomes into events.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from gpiozero import DigitalInputDevice
+
+from appliance.clock import Clock
+from appliance.config import BeamConfig
+from appliance.events import BeamCleared, BeamObstructed, Event, Passed
+from appliance.footfall import INNER, OUTER, Cleared, Footfall, Obstructed, Outcome, Pass
+from sensors.health import HealthReporter
+
+
+class BeamPair:
+    """Counts people walking in and out through two beams."""
+
+    def __init__(self, config: BeamConfig, sink: Callable[[Event], None], clock: Clock) -> None:
+        self.config = config
+        self.sink = sink
+        self.clock = clock
+        self.machine = Footfall(obstruction_seconds=config.obstruction_seconds)
+        self.health = HealthReporter(f"beam/{config.id}", sink, clock)
+        self._lock = threading.Lock()
+        # A receiver with an open-collector output needs the pull-up; "active" = blocked.
+        pull_up = config.blocked_when == "low"
+        self.outer = DigitalInputDevice(config.outer_pin, pull_up=pull_up)
+        self.inner = DigitalInputDevice(config.inner_pin, pull_up=pull_up)
+        self.factory = self.outer.pin_factory
+        for beam, device in ((OUTER, self.outer), (INNER, self.inner)):
+            device.when_activated = self._callback(beam, True)
+            device.when_deactivated = self._callback(beam, False)
+            if device.is_active:  # already blocked at start: time it from now
+                self._feed(beam, True)
+        self.health.set("ok")
+
+    def _callback(self, beam: str, blocked: bool) -> Callable[[], None]:
+        def changed() -> None:
+            self._feed(beam, blocked)
+
+        return changed
+
+    def _feed(self, beam: str, blocked: bool) -> None:
+        with self._lock:
+            outcomes = self.machine.edge(beam, blocked, float(self.factory.ticks()))
+        self._emit(outcomes)
+
+    def poll(self) -> None:
+        """Let time pass: a beam blocked too long becomes an obstruction."""
+        with self._lock:
+            outcomes = self.machine.tick(float(self.factory.ticks()))
+        self._emit(outcomes)
+
+    def _emit(self, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            at = self.clock.now()
+            if isinstance(outcome, Pass):
+                self.sink(Passed(beam=self.config.id, direction=outcome.direction, at=at))
+            elif isinstance(outcome, Obstructed):
+                self.sink(BeamObstructed(beam=self.config.id, which=outcome.which, at=at))
+            elif isinstance(outcome, Cleared):
+                self.sink(BeamCleared(beam=self.config.id, at=at))
+
+    def close(self) -> None:
+        """Release the GPIOs."""
+        self.outer.close()
+        self.inner.close()

@@ -1,0 +1,48 @@
+"""A PIR motion sensor: counts visits without direction.
+
+The PIR's output goes high on motion (push-pull, so no pull-up). Motion within
+``rearm_seconds`` of the last counted motion is the same visit; gpiozero's
+``MotionSensor`` smoothing is not needed for that, so a plain ``DigitalInputDevice``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from gpiozero import DigitalInputDevice
+
+from appliance.clock import Clock
+from appliance.config import PirConfig
+from appliance.events import Event, MotionDetected
+from sensors.health import HealthReporter
+
+
+class PirCounter:
+    """Emits MotionDetected once per re-arm period."""
+
+    def __init__(self, config: PirConfig, sink: Callable[[Event], None], clock: Clock) -> None:
+        self.config = config
+        self.sink = sink
+        self.clock = clock
+        self.health = HealthReporter(f"pir/{config.id}", sink, clock)
+        self.device = DigitalInputDevice(config.pin, pull_up=False)
+        self.factory = self.device.pin_factory
+        self.last_counted: float | None = None
+        self.count = 0
+        self._lock = threading.Lock()
+        self.device.when_activated = self._motion
+        self.health.set("ok")
+
+    def _motion(self) -> None:
+        with self._lock:
+            now = float(self.factory.ticks())
+            if self.last_counted is not None and self.factory.ticks_diff(now, self.last_counted) < self.config.rearm_seconds:
+                return
+            self.last_counted = now
+            self.count += 1
+        self.sink(MotionDetected(pir=self.config.id, at=self.clock.now()))
+
+    def close(self) -> None:
+        """Release the GPIO."""
+        self.device.close()
