@@ -61,3 +61,4 @@ document(
 )
 
 from kiosk import api_bookings  # noqa: E402,F401  (rooms and bookings routes on this blueprint)
+from kiosk import api_visits  # noqa: E402,F401  (sign in/out routes on this blueprint)
