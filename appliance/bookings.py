@@ -236,9 +236,12 @@ def _text(value: Any, label: str, required: bool) -> str:
 # -- rules -------------------------------------------------------------------------------
 
 
-def check_times(room: Room, start: datetime, end: datetime, config: Config, now: datetime, imported: bool = False) -> None:
+def check_times(
+    room: Room, start: datetime, end: datetime, config: Config, now: datetime, imported: bool = False, occurrence: bool = False
+) -> None:
     """Refuse times a person should change: reversed, too long, past, too far ahead,
-    outside opening hours, off the slot grid. Overlap is checked separately."""
+    outside opening hours, off the slot grid. Overlap is checked separately. Later
+    occurrences of a series (``occurrence``) may reach past max_days_ahead, to the horizon."""
     if start.tzinfo is None or end.tzinfo is None:
         raise BookingError("times must carry a timezone (use parse_time)")
     zone = config.site.zone
@@ -253,7 +256,7 @@ def check_times(room: Room, start: datetime, end: datetime, config: Config, now:
         raise BookingError(f"{room.name} cannot be booked")
     if start < now:
         raise BookingError(f"{shown} has already started; choose a time from now on")
-    if start > now + timedelta(days=config.bookings.max_days_ahead):
+    if not occurrence and start > now + timedelta(days=config.bookings.max_days_ahead):
         raise BookingError(f"bookings open {config.bookings.max_days_ahead} days ahead; {shown} is further than that")
     step = config.bookings.granularity_minutes
     if not (on_grid(start, config) and on_grid(end, config)):
@@ -455,7 +458,7 @@ def apply_edit(
     room = get_room(conn, booking.room_id)
     start, end = changes.get("start", booking.start), changes.get("end", booking.end)
     if (start, end) != (booking.start, booking.end):
-        check_times(room, start, end, config, now)
+        check_times(room, start, end, config, now, occurrence=booking.series_id is not None)
         problem = clash(conn, room, start, end, config, now, exclude=booking.id)
         if problem:
             return problem

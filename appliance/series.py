@@ -85,7 +85,7 @@ def plan(conn: sqlite3.Connection, config: Config, request: BookingRequest, rule
     conflicts = []
     for start in starts:
         try:
-            check_times(room, start, start + length, config, now)
+            check_times(room, start, start + length, config, now, occurrence=True)
             problem = clash(conn, room, start, start + length, config, now)
         except BookingError as exc:
             problem = exc  # type: ignore[assignment]
@@ -154,7 +154,7 @@ def _store(
         if iso(start) in done:
             continue
         try:
-            check_times(room, start, start + length, config, now)
+            check_times(room, start, start + length, config, now, occurrence=True)
             problem = clash(conn, room, start, start + length, config, now)
         except BookingError:
             problem = True  # type: ignore[assignment]
