@@ -54,7 +54,7 @@ class PrivacyError(Exception):
 class Erased:
     """What one erasure changed, by table (rows), for the confirmation page and the audit log."""
 
-    person_id: int
+    person_id: int | None  # None: a visitor, erased by name
     rows: dict[str, int] = field(default_factory=dict)
 
     def add(self, table: str, count: int) -> None:
@@ -66,7 +66,8 @@ class Erased:
     def summary(self) -> str:
         """One line without the person's name (it goes in the audit log)."""
         parts = ", ".join(f"{table}: {count}" for table, count in sorted(self.rows.items()))
-        return f"person #{self.person_id} erased ({parts or 'nothing else held'})"
+        who = f"person #{self.person_id}" if self.person_id is not None else "a visitor"
+        return f"{who} erased ({parts or 'nothing else held'})"
 
 
 def _terms(person_row: sqlite3.Row) -> list[str]:
@@ -142,30 +143,11 @@ def erase(conn: sqlite3.Connection, person_id: int, now: datetime) -> Erased:
         raise PrivacyError(f"There is no person #{person_id} (already erased?).")
     at = iso(now)
     erased = Erased(person_id)
-    name_key = people.normalise_name(row["name"])
-    visitor_ids = [
-        int(r["id"]) for r in conn.execute("SELECT id, name FROM visits WHERE person_id IS NULL AND name IS NOT NULL")
-        if people.normalise_name(r["name"]) == name_key
-    ]
     erased.add("visits", conn.execute(
         "UPDATE visits SET person_id = NULL, name = NULL, visiting = '', anonymised_at = ? WHERE person_id = ?",
         (at, person_id),
     ).rowcount)
-    for visit_id in visitor_ids:
-        erased.add("visits", conn.execute(
-            "UPDATE visits SET name = NULL, visiting = '', anonymised_at = ? WHERE id = ?", (at, visit_id)
-        ).rowcount)
-    for table in ("bookings", "booking_series"):
-        if not _has_table(conn, table):
-            continue
-        ids = [int(r["id"]) for r in conn.execute(f"SELECT id, organiser, contact, person_id FROM {table}")
-               if _is_theirs(r, person_id, name_key, row["contact"])]
-        for booking_id in ids:
-            conn.execute(
-                f"UPDATE {table} SET organiser = '', contact = '', person_id = NULL, updated_at = ? WHERE id = ?",
-                (at, booking_id),
-            )
-        erased.add(table, len(ids))
+    _erase_name_and_bookings(conn, row["name"], row["contact"], person_id, at, erased)
     for table, column in _references_to_people(conn):
         erased.add(table, conn.execute(
             f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" = ?', (person_id,)
@@ -177,14 +159,59 @@ def erase(conn: sqlite3.Connection, person_id: int, now: datetime) -> Erased:
     return erased
 
 
+def erase_visitor(conn: sqlite3.Connection, name: str, now: datetime) -> Erased:
+    """Remove a visitor (someone with no member record) by their whole name, before the
+    retention purge would (call inside a transaction).
+
+    Their visits are anonymised, bookings organised under that name lose the organiser,
+    and every other mention of the name is swept. A member or volunteer with that name
+    is refused: erase them from their record, so their fob and record go too.
+    """
+    clean = " ".join(name.split())
+    if len(clean) < MIN_TERM_LENGTH or len(clean.split()) < 2:
+        raise PrivacyError("Type the visitor's whole name (first and last), as they signed in.")
+    key = people.normalise_name(clean)
+    if any(people.normalise_name(r["name"]) == key for r in conn.execute("SELECT name FROM people")):
+        raise PrivacyError("A member or volunteer has that name: erase them from their own record instead.")
+    erased = Erased(None)
+    _erase_name_and_bookings(conn, clean, "", None, iso(now), erased)
+    _sweep(conn, [clean], [], erased)
+    return erased
+
+
+def _erase_name_and_bookings(conn: sqlite3.Connection, name: str, contact: str, person_id: int | None, at: str,
+                             erased: Erased) -> None:
+    """Anonymise visitor visits under ``name`` and clear bookings and series that are theirs."""
+    name_key = people.normalise_name(name)
+    visitor_ids = [
+        int(r["id"]) for r in conn.execute("SELECT id, name FROM visits WHERE person_id IS NULL AND name IS NOT NULL")
+        if people.normalise_name(r["name"]) == name_key
+    ]
+    for visit_id in visitor_ids:
+        erased.add("visits", conn.execute(
+            "UPDATE visits SET name = NULL, visiting = '', anonymised_at = ? WHERE id = ?", (at, visit_id)
+        ).rowcount)
+    for table in ("bookings", "booking_series"):
+        if not _has_table(conn, table):
+            continue
+        ids = [int(r["id"]) for r in conn.execute(f"SELECT id, organiser, contact, person_id FROM {table}")
+               if _is_theirs(r, person_id, name_key, contact)]
+        for booking_id in ids:
+            conn.execute(
+                f"UPDATE {table} SET organiser = '', contact = '', person_id = NULL, updated_at = ? WHERE id = ?",
+                (at, booking_id),
+            )
+        erased.add(table, len(ids))
+
+
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
-def _is_theirs(row: sqlite3.Row, person_id: int, name_key: str, contact: str) -> bool:
+def _is_theirs(row: sqlite3.Row, person_id: int | None, name_key: str, contact: str) -> bool:
     """A booking is the person's when linked to them, organised under their name or with their contact."""
     return (
-        row["person_id"] == person_id
+        (person_id is not None and row["person_id"] == person_id)
         or (bool(row["organiser"]) and people.normalise_name(row["organiser"]) == name_key)
         or (bool(contact.strip()) and row["contact"].strip().casefold() == contact.strip().casefold())
     )

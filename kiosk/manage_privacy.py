@@ -53,12 +53,16 @@ def settings_page() -> Any:
 @login_required
 def privacy_page() -> str:
     """Retention in force, the last purge, people to export or erase, the audit log."""
+    return _privacy_page(FormErrors(), {})
+
+
+def _privacy_page(errors: FormErrors, values: dict[str, str]) -> str:
     w = web()
     conn = w.db.conn()
     return render("manage/privacy.html", privacy=settings.effective(w.config, conn).privacy,
                   last=retention.last_purge(conn), labels=retention.LABELS,
                   people=people.list_people(conn, include_inactive=True), entries=audit.recent(conn, AUDIT_ROWS),
-                  zone=w.config.site.zone)
+                  errors=errors, values=values)
 
 
 @bp.post("/privacy/purge")
@@ -120,3 +124,23 @@ def privacy_erase(person_id: int) -> Any:
         erased = privacy.erase(act.conn, person_id, w.clock.now())
         act.detail = erased.summary
     return redirect(url_for("manage.privacy_page", erased=person_id))
+
+
+@bp.post("/privacy/visitor-erase")
+@login_required
+def privacy_erase_visitor() -> Any:
+    """Erase a visitor (no member record) by their whole name, typed twice to confirm."""
+    w = web()
+    name = request.form.get("visitor_name", "")
+    errors = FormErrors()
+    if people.normalise_name(name) != people.normalise_name(request.form.get("visitor_confirm", "")):
+        errors["visitor_confirm"] = "The two names differ; type the same whole name twice. Nothing was erased."
+    else:
+        try:
+            with admin_action("visitor_erased") as act:
+                act.detail = privacy.erase_visitor(act.conn, name, w.clock.now()).summary
+        except privacy.PrivacyError as exc:
+            errors["visitor_name"] = f"{exc} Nothing was erased."
+    if errors:
+        return _privacy_page(errors, request.form.to_dict()), 400
+    return redirect(url_for("manage.privacy_page", visitor_erased=1))

@@ -353,3 +353,20 @@ def test_export_then_erase_with_confirmation(admin: FlaskClient, db: Database, c
     assert db.conn().execute("SELECT * FROM daily_counts").fetchall() == counts
     assert actions(db) == ["person_exported", "person_exported", "person_erased"]
     assert admin.get(confirm).status_code == 404
+
+
+def test_erase_a_visitor_by_name_typed_twice(admin: FlaskClient, db: Database, config: Config,
+                                            clock: ManualClock) -> None:
+    with db.write():
+        visits.sign_in(db.conn(), config, clock.now(), kind="visitor", name="Carol Danvers", visiting="the cafe")
+    page = "/dashboard/manage/privacy"
+    reply = post(admin, f"{page}/visitor-erase", {"visitor_name": "Carol Danvers", "visitor_confirm": "Carol"},
+                 form_page=page)
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and 'id="visitor_confirm-error"' in text and 'value="Carol Danvers"' in text
+    reply = post(admin, f"{page}/visitor-erase", {"visitor_name": "carol danvers", "visitor_confirm": "Carol  Danvers"},
+                 form_page=page)
+    assert reply.status_code == 302
+    assert db.conn().execute("SELECT count(*) FROM visits WHERE name IS NOT NULL").fetchone()[0] == 0
+    assert db.conn().execute("SELECT count(*) FROM visits").fetchone()[0] == 1
+    assert actions(db) == ["visitor_erased"]

@@ -154,3 +154,25 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(db: Database, clock: Manua
     blob = privacy.export_zip(conn, p.id, clock.now())
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
         assert "'=HYPERLINK(1)" in archive.read("person.csv").decode("utf-8")
+
+
+def test_erase_a_visitor_by_name(db: Database, clock: ManualClock, populated: dict) -> None:
+    conn = db.conn()
+    now = clock.now()
+    counts = conn.execute("SELECT * FROM daily_counts ORDER BY day, sensor, metric").fetchall()
+    with db.write():
+        result = privacy.erase_visitor(conn, "someone   else", now)
+    assert _mentions(conn, "Someone Else") == []
+    assert result.summary.startswith("a visitor erased") and result.rows["visits"] == 1
+    assert conn.execute("SELECT * FROM daily_counts ORDER BY day, sensor, metric").fetchall() == counts
+    assert people.get(conn, populated["ada"]) is not None  # nobody else touched
+    b2 = conn.execute("SELECT organiser FROM bookings WHERE reference = 'B2'").fetchone()
+    assert b2[0] == "Grace Hopper"
+
+
+def test_erase_visitor_refuses_a_member_name_or_a_partial_one(db: Database, clock: ManualClock,
+                                                             populated: dict) -> None:
+    with db.write(), pytest.raises(privacy.PrivacyError, match="their own record"):
+        privacy.erase_visitor(db.conn(), "Ada Lovelace", clock.now())
+    with db.write(), pytest.raises(privacy.PrivacyError, match="whole name"):
+        privacy.erase_visitor(db.conn(), "Someone", clock.now())
