@@ -72,7 +72,7 @@ def run_demo(
     from appliance import fobs
     from appliance.agent import Agent
     from appliance.db import Database
-    from appliance.seed import seed_demo
+    from appliance.seed import seed_bookings, seed_demo
     from kiosk import create_app
     from kiosk.server import WebServer
 
@@ -97,6 +97,7 @@ def run_demo(
         db = Database(config.database.path)
         db.migrate()
         seed_demo(db)
+        seed_bookings(db, config)
         with db.write() as conn:
             fobs.assign_demo_cards(conn, fobs.load_secret(fobs.secret_path(config.database.path)))
         db.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from appliance.clock import iso
+from appliance.config import Config
 from appliance.db import Database
 
 DEMO_ROOMS = [
@@ -40,3 +43,55 @@ def seed_demo(db: Database) -> None:
                 "INSERT OR IGNORE INTO people (name, kind, member_number, created_at) VALUES (?, ?, ?, ?)",
                 (member["name"], member["kind"], member["member_number"], now),
             )
+
+
+DEMO_BOOKINGS = [
+    # (room, minutes from the first free quarter-hour, length in minutes, title, public)
+    ("main-hall", 30, 90, "Toddler group", True),
+    ("green-room", 60, 60, "Tenants' association", False),
+    ("main-hall", 180, 120, "Repair café", True),
+    ("green-room", 240, 90, "Conversation club", True),
+]
+
+
+def seed_bookings(db: Database, config: Config) -> int:
+    """Book a demo day (today if the site is still open long enough, else tomorrow) and a
+    weekly series, so the kiosk, display and MQTT have a "what's on". Returns how many
+    bookings were made; a slot that does not fit (opening hours, a clash) is skipped."""
+    from appliance import bookings, series
+    from appliance.bookings import BookingError, BookingRequest
+
+    now = db.clock.now()
+    zone = config.site.zone
+    local = now.astimezone(zone)
+    base = local.replace(minute=(local.minute // 15) * 15, second=0, microsecond=0) + timedelta(minutes=15)
+    made = 0
+    conn = db.conn()
+    for day_offset in (0, 1):
+        start_of_day = base + timedelta(days=day_offset)
+        if day_offset:
+            start_of_day = start_of_day.replace(hour=10, minute=0)
+        for room, offset, length, title, public in DEMO_BOOKINGS:
+            start = start_of_day + timedelta(minutes=offset)
+            request = BookingRequest(
+                room=room, start=start, end=start + timedelta(minutes=length), title=title,
+                organiser="Demo organiser", public=public,
+            )
+            try:
+                bookings.book(conn, config, request, now)
+                made += 1
+            except BookingError:
+                continue
+        if made:
+            break
+    weekly_start = (base + timedelta(days=1)).replace(hour=18, minute=0)
+    request = BookingRequest(
+        room="main-hall", start=weekly_start, end=weekly_start + timedelta(minutes=90),
+        title="Community choir", organiser="Demo organiser", public=True,
+    )
+    try:
+        _, _, ids = series.create(conn, config, request, "FREQ=WEEKLY;COUNT=8", now, skip_conflicts=True)
+        made += len(ids)
+    except BookingError:
+        pass
+    return made
