@@ -113,3 +113,16 @@ def test_the_agent_runs_the_purge_daily(db: Database, config: Config, clock: Man
     assert "retention_purge" not in housekeeping.run_due(db, config, clock, last_run)
     clock.advance(hours=1)
     assert "retention_purge" in housekeeping.run_due(db, config, clock, last_run)
+
+
+def test_login_attempts_go_after_a_day(db: Database, config: Config, clock: ManualClock) -> None:
+    from appliance import admins
+
+    admins.create(db.conn(), "alice", "correct horse", clock.now())
+    admins.login(db.conn(), "alice", "wrong", "192.0.2.7", clock.now())
+    clock.advance(hours=2)
+    admins.login(db.conn(), "alice", "wrong again", "192.0.2.7", clock.now())
+    assert retention.purge_now(db.conn(), config, clock.now()).login_attempts == 0
+    clock.advance(hours=23)
+    assert retention.purge_now(db.conn(), config, clock.now()).login_attempts == 1
+    assert db.conn().execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 1
