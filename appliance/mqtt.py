@@ -106,6 +106,21 @@ def describe(exc: BaseException, config: MqttConfig) -> str:
     return f"cannot connect to the broker at {where} ({type(exc).__name__}: {exc})"
 
 
+def _close_leaked_sockets(exc: BaseException) -> None:
+    """Close sockets a failed connect left open.
+
+    paho 2.x does not close the TLS socket when the handshake fails (a wrong CA), so every
+    retry would leak one; the socket is still a local of the frames the error came through.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, socket.socket):
+                with contextlib.suppress(OSError):
+                    value.close()
+        tb = tb.tb_next
+
+
 class _Waker:
     """A socket pair the publisher selects on, so any thread can wake it at once."""
 
@@ -250,6 +265,7 @@ class Publisher:
             client = self._make_client()
             client.connect(self.config.host, self.config.port, self.config.keepalive)
         except Exception as exc:  # any failure to connect is reported and retried, never fatal
+            _close_leaked_sockets(exc)
             self._offline(conn, describe(exc, self.config))
             return False
         self.client = client
