@@ -123,14 +123,27 @@ def _sweep_column(conn: sqlite3.Connection, table: str, column: str, terms: list
     pattern = _pattern(terms)
     like = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in terms)
     args = ["%" + re.sub(r"([%_\\])", r"\\\1", t) + "%" for t in terms]
-    rows = conn.execute(f'SELECT rowid, "{column}" FROM "{table}" WHERE {like}', args).fetchall()
-    for rowid, value in rows:
+    # Rows are addressed by rowid, or by the primary key in a WITHOUT ROWID table.
+    keys = _row_key(conn, table)
+    key_sql = ", ".join(f'"{k}"' for k in keys)
+    match_sql = " AND ".join(f'"{k}" IS ?' for k in keys)
+    rows = conn.execute(f'SELECT {key_sql}, "{column}" FROM "{table}" WHERE {like}', args).fetchall()
+    for row in rows:
+        value = row[len(keys)]
         if not isinstance(value, str):
             continue
         cleaned = pattern.sub(REDACTED, value)
         if cleaned != value:
-            conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', (cleaned, rowid))
+            conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE {match_sql}', (cleaned, *tuple(row)[:len(keys)]))
             erased.add(table, 1)
+
+
+def _row_key(conn: sqlite3.Connection, table: str) -> list[str]:
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
+    if "WITHOUT ROWID" not in (sql or "").upper():
+        return ["rowid"]
+    columns = sorted((c["pk"], c["name"]) for c in conn.execute(f'PRAGMA table_info("{table}")') if c["pk"])
+    return [name for _, name in columns]
 
 
 def erase(conn: sqlite3.Connection, person_id: int, now: datetime) -> Erased:

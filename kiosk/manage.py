@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from appliance import audit
+from appliance import audit, settings
 from appliance.db import transaction
 from kiosk.auth import current_admin, login_required
 from kiosk.context import web
@@ -63,7 +63,9 @@ def admin_name() -> str:
 def render(template: str, **values: Any) -> str:
     """Render a management page with what every page needs (site, admin, config path)."""
     w = web()
-    return render_template(template, site=w.config.site, admin=current_admin(), **values)
+    # The site's name and hours as changed on the Settings page, not only the file's.
+    site = settings.effective(w.config, w.db.conn()).site
+    return render_template(template, site=site, admin=current_admin(), **values)
 
 
 def checkbox(form: Any, name: str) -> bool:

@@ -176,3 +176,14 @@ def test_erase_visitor_refuses_a_member_name_or_a_partial_one(db: Database, cloc
         privacy.erase_visitor(db.conn(), "Ada Lovelace", clock.now())
     with db.write(), pytest.raises(privacy.PrivacyError, match="whole name"):
         privacy.erase_visitor(db.conn(), "Someone", clock.now())
+
+
+def test_erase_reaches_a_table_added_later_even_without_rowid(db: Database, clock: ManualClock) -> None:
+    conn = db.conn()
+    now = clock.now()
+    with db.write():
+        conn.execute("CREATE TABLE notes (day TEXT, topic TEXT, body TEXT, PRIMARY KEY (day, topic)) WITHOUT ROWID")
+        conn.execute("INSERT INTO notes VALUES ('2026-03-02', 'keys', 'Ada Lovelace has the spare key')")
+        ada = people.create(conn, now, name=NAME, kind="member")
+        privacy.erase(conn, ada.id, now)
+    assert conn.execute("SELECT body FROM notes").fetchone()[0] == "[erased] has the spare key"
