@@ -86,7 +86,8 @@ class CardReader:
         self._close_port()
 
     def _open(self) -> serial.Serial:
-        return serial.Serial(
+        # serial_for_url: a device path, or a URL such as socket://host:port for a network reader.
+        return serial.serial_for_url(
             self.config.path, self.config.baudrate, bytesize=serial.EIGHTBITS,
             parity=serial.PARITY_NONE, stopbits=serial.STOPBITS_ONE, timeout=0.1,
         )

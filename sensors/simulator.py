@@ -250,12 +250,13 @@ class Simulator:
             pin.drive_low()
 
     def _through_door(self, *, inward: bool, people: int) -> None:
+        # A visit in progress always finishes (stopping only skips the waits), so the
+        # ground truth counts match what the sensors saw.
         self._door(True)
-        if not self._sleep(self.random.uniform(0.4, 0.9)):
-            return
+        self._sleep(self.random.uniform(0.4, 0.9))
         for i in range(people):
-            if i and not self._sleep(self.random.uniform(0.4, 0.8)):  # the second one, just behind
-                return
+            if i:
+                self._sleep(self.random.uniform(0.4, 0.8))  # the second one, just behind
             self._walk(inward=inward, back_out=False)
         self._motion()
         self._sleep(self.random.uniform(1.5, 3.5))  # the door closer
