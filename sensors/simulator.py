@@ -166,7 +166,7 @@ class Simulator:
     def _stay(self, arrived: datetime) -> datetime:
         _, closes = self._window(arrived)
         if self.random.random() < 0.3:
-            minutes = self.random.uniform(1, 4)  # dropping something off, asking the way
+            minutes = self.random.uniform(0.3, 3)  # dropping something off, asking the way
         else:
             minutes = self.random.uniform(20, 150)
         leave = arrived + timedelta(minutes=minutes)
