@@ -283,6 +283,16 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class DisplayConfig:
+    """The status display in the hall (/display/) and /status.*."""
+
+    busy_as: str = key("number", "Show how busy as a 'number' of people or as a 'band' (Quiet / Busy / Very busy)",
+                       _one_of("number", "band"))
+    busy_at: int = key(15, "From this many people in, the band says 'Busy'", _positive)
+    very_busy_at: int = key(40, "From this many people in, the band says 'Very busy' (above busy_at)", _positive)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration file."""
 
@@ -298,6 +308,7 @@ class Config:
     kiosk: KioskConfig = key(KioskConfig(), "The kiosk")
     bookings: BookingConfig = key(BookingConfig(), "Bookings")
     privacy: PrivacyConfig = key(PrivacyConfig(), "Retention")
+    display: DisplayConfig = key(DisplayConfig(), "The status display")
 
     source: str = field(default="", compare=False, metadata={"internal": True})
 
@@ -397,6 +408,9 @@ def _check_whole(config: Config) -> None:
     """Rules that span keys: unique ids, no pin used twice, simulation only on mock pins."""
     if config.hardware.simulate and config.hardware.pin_factory != "mock":
         raise ConfigError('hardware.simulate: simulated visitors need hardware.pin_factory = "mock"')
+    if config.display.very_busy_at <= config.display.busy_at:
+        raise ConfigError(f"display.very_busy_at: {config.display.very_busy_at} must be above "
+                          f"display.busy_at ({config.display.busy_at})")
     seen_ids: set[str] = set()
     pins: dict[int, str] = {}
     groups: tuple[tuple[str, tuple[Any, ...]], ...] = (

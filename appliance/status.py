@@ -98,6 +98,18 @@ def people_in(conn: sqlite3.Connection, config: Config) -> int:
     return int(row[0])
 
 
+QUIET, BUSY, VERY_BUSY = "Quiet", "Busy", "Very busy"
+
+
+def busy_band(people: int, config: Config) -> str:
+    """How busy in words, by the ``[display]`` thresholds: Quiet, Busy or Very busy."""
+    if people >= config.display.very_busy_at:
+        return VERY_BUSY
+    if people >= config.display.busy_at:
+        return BUSY
+    return QUIET
+
+
 def _the(name: str) -> str:
     return name if name.lower().startswith("the ") else f"the {name}"
 
@@ -107,7 +119,8 @@ def _clock(at: str, zone: ZoneInfo) -> str:
 
 
 def sentence(
-    open_now: bool, people: int | None, now_on: list[dict[str, Any]], next_on: list[dict[str, Any]], zone: ZoneInfo
+    open_now: bool, people: int | None, now_on: list[dict[str, Any]], next_on: list[dict[str, Any]], zone: ZoneInfo,
+    busy: str | None = None,
 ) -> str:
     """One plain sentence for a hall display or a radio presenter.
 
@@ -116,7 +129,9 @@ def sentence(
     Next: Repair café at 14:00."
     """
     parts = ["Open." if open_now else "Closed."]
-    if people is not None and (open_now or people > 0):
+    if busy is not None and open_now:
+        parts.append(f"{busy}.")  # the site asked for a band, not a number (display.busy_as)
+    elif busy is None and people is not None and (open_now or people > 0):
         if people == 0:
             parts.append("Nobody in.")
         else:
@@ -149,7 +164,9 @@ def summary(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str
         "people_in": people,
         "now": now_on,
         "next": next_on,
-        "sentence": sentence(open_now, people, now_on, next_on, config.site.zone),
+        "busy": busy_band(people, config),
+        "sentence": sentence(open_now, people, now_on, next_on, config.site.zone,
+                             busy=busy_band(people, config) if config.display.busy_as == "band" else None),
         "rooms": room_list,
     }
 
@@ -169,6 +186,8 @@ def snapshot(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[st
         "at": iso(now),
         "open": public["open"],
         "people_in": public["people_in"],
+        "busy": public["busy"],
+        "busy_as": config.display.busy_as,
         "sentence": public["sentence"],
         "now": public["now"],
         "next": public["next"],

@@ -1,11 +1,14 @@
-"""/healthz for monitoring, /status.json and /status.txt for displays and radio automation."""
+"""/healthz for monitoring, /status.json and /status.txt for displays and radio automation.
+
+/status.* carry only appliance.status's public picture: never a name.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from appliance.status import snapshot
 from kiosk.context import web
+from kiosk.display import public
 
 bp = Blueprint("health", __name__)
 
@@ -20,14 +23,15 @@ def healthz() -> Response:
 @bp.get("/status.json")
 def status_json() -> Response:
     """The public status as JSON (no names, ever)."""
-    w = web()
-    return jsonify(snapshot(w.db.conn(), w.config, w.clock.now()))
+    response = jsonify(public(web()))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/status.txt")
 def status_txt() -> Response:
-    """The public status as one plain sentence."""
-    w = web()
-    snap = snapshot(w.db.conn(), w.config, w.clock.now())
-    sentence = f"{snap['name']} is {'open' if snap['open'] else 'closed'}."
-    return Response(sentence + "\n", mimetype="text/plain")
+    """The public status as one plain sentence (for radio automation or a text-to-speech reader)."""
+    snap = public(web())
+    response = Response(f"{snap['name']}: {snap['sentence']}\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
