@@ -67,8 +67,8 @@ class Agent:
                 self.db, config.mqtt, topic_context(config), self.clock,
                 announce=lambda conn, now: publishing.announce(conn, config, now),
             )
-            # A commit by the single writer wakes the publisher at once (the latency path).
-            self.recorder.on_commit.append(self.publisher.wake.set)
+            # A commit by the single writer is sent at once, on the writer's thread (the latency path).
+            self.recorder.on_commit.append(self.publisher.kick)
             self.publisher.start()
         self._start_sensors()
         self.housekeeper.start()

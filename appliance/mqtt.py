@@ -5,12 +5,14 @@ in paho at a time, deletes a row only when the broker acknowledged it (PUBACK), 
 after any reconnect starts again from the oldest row still in the outbox, on a fresh
 paho client, so paho never re-sends anything from memory behind our back.
 
-One thread does everything: it runs paho's network loop itself (``loop_read`` /
-``loop_write`` / ``loop_misc`` around a ``select``), so a publish goes out on the
-socket at once, paho's callbacks run on our thread and only append facts to a deque
-(no lock of ours is ever taken inside them: paho issues #226 and #482), and every
-reason a connection fails reaches the health table in words. paho's ``mid`` is the
-key of an in-memory map only, never of the database.
+The publisher thread runs paho's network loop itself (``loop_read`` / ``loop_write``
+/ ``loop_misc`` around a ``select``), so every reason a connection fails reaches the
+health table in words, and paho's callbacks run on our thread and only append facts
+to a deque: no lock of ours is ever taken inside them (paho issues #226 and #482).
+After a commit the single writer calls :meth:`Publisher.kick`, which sends the new
+rows at once on the writer's own thread when the publisher is idle (one lock of ours,
+taken around every use of paho, never inside a callback, never waited for by the
+writer). paho's ``mid`` is the key of an in-memory map only, never of the database.
 """
 
 from __future__ import annotations
@@ -176,6 +178,10 @@ class Publisher:
         self._last_sent = 0
         self._more = True  # the last read of the outbox may have left rows behind
         self._backoff = MIN_BACKOFF
+        self._pause_due = False  # set under the lock; the wait itself happens outside it
+        # Serialises every use of paho and of the in-flight map between the publisher thread
+        # and kick(). Never taken inside a paho callback (those only append to _facts).
+        self._io_lock = threading.Lock()
         self.connected = False
         self.delivered = 0
         self.last_error = ""
@@ -244,6 +250,22 @@ class Publisher:
 
     # -- the thread ---------------------------------------------------------------------
 
+    def kick(self) -> None:
+        """Send what was just committed, now, on the calling thread (the single writer's).
+
+        This is the latency path: it saves a hand-over to the publisher thread. It never
+        waits: if the publisher thread is busy with paho, it only wakes it.
+        """
+        if self._io_lock.acquire(blocking=False):
+            try:
+                if self.connected and self.client is not None and len(self._inflight) < self.config.inflight:
+                    self._fill_window(self.db.conn())
+                    if not self._more:
+                        return
+            finally:
+                self._io_lock.release()
+        self.wake.set()
+
     def _run(self) -> None:
         conn = self.db.conn()
         try:
@@ -253,11 +275,15 @@ class Publisher:
                     self._pause()
                     continue
                 self._step(conn)
+                if self._pause_due:
+                    self._pause_due = False
+                    self._pause()
         except Exception:  # keep the reason in the log; healthy() turns false and systemd restarts us
             log.exception("the publisher stopped on an unexpected error")
             raise
         finally:
-            self._goodbye()
+            with self._io_lock:
+                self._goodbye()
 
     def _connect(self, conn: sqlite3.Connection) -> bool:
         """One connection attempt on a fresh client; False (and the reason recorded) if it failed."""
@@ -268,8 +294,9 @@ class Publisher:
             _close_leaked_sockets(exc)
             self._offline(conn, describe(exc, self.config))
             return False
-        self.client = client
-        self._facts.clear()
+        with self._io_lock:
+            self.client = client
+            self._facts.clear()
         return True
 
     def _step(self, conn: sqlite3.Connection) -> None:
@@ -277,18 +304,24 @@ class Publisher:
         assert client is not None
         sock = client.socket()
         if sock is None:
-            self._lost(conn)
+            with self._io_lock:
+                self._lost(conn)
             return
+        # Wait without our lock, so kick() can send meanwhile; then do paho's work under it.
         readable, writable, _ = select.select(
             [self.wake.reader, sock], [sock] if client.want_write() else [], [], POLL_SECONDS
         )
         woke = self.wake.reader in readable
         if woke:
             self.wake.drain()
+        with self._io_lock:
+            self._service(conn, client, sock in readable, sock in writable, woke)
+
+    def _service(self, conn: sqlite3.Connection, client: paho.Client, readable: bool, writable: bool, woke: bool) -> None:
         rc = MQTTErrorCode.MQTT_ERR_SUCCESS
-        if sock in readable:
+        if readable:
             rc = client.loop_read()
-        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and sock in writable:
+        if rc == MQTTErrorCode.MQTT_ERR_SUCCESS and (writable or client.want_write()):
             rc = client.loop_write()
         if rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
             rc = client.loop_misc()  # keepalive pings
@@ -334,7 +367,7 @@ class Publisher:
                 "check mqtt.username, mqtt.password_file and the broker's ACL",
             )
             self._drop_client()
-            self._pause()
+            self._pause_due = True
             return
         client = self.client
         assert client is not None
@@ -367,7 +400,7 @@ class Publisher:
         reason = f"lost the connection to {self.config.host}:{self.config.port}; retrying (the outbox keeps everything)"
         if was or self.last_error == "":
             self._offline(conn, reason)
-        self._pause()
+        self._pause_due = True
 
     def _pause(self) -> None:
         """Wait before the next attempt: 1 s, doubling to 60 s; reset by a successful connection."""

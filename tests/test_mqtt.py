@@ -52,7 +52,7 @@ def start(db: Database, config: Config, clock: ManualClock) -> Running:
         db, config.mqtt, publishing.context(config), clock,
         announce=lambda conn, now: publishing.announce(conn, config, now),
     )
-    recorder.on_commit.append(publisher.wake.set)
+    recorder.on_commit.append(publisher.kick)
     publisher.start()
     return Running(db, config, recorder, publisher)
 

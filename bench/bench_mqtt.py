@@ -1,0 +1,222 @@
+"""Publishing, against bare paho on the same private Mosquitto in the same run.
+
+(a) Latency: a door edge on a MockFactory pin → DoorSensor → the single writer (event
+    row, state, outbox rows, one transaction) → the publisher → broker → a subscriber;
+    against a bare paho QoS 1 publish → the same subscriber. Median and p99; goal:
+    median ratio <= 2. Samples of the two alternate, so both see the same machine load.
+(b) Drain: 20,000 events queued during an outage, drained by the publisher once the
+    broker is reachable (until every one is acknowledged and deleted); against bare
+    paho publishing the same 20,000 payloads at QoS 1 with the same in-flight window
+    until every PUBACK is in. Goal: rate ratio >= 0.5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+from paho.mqtt.enums import CallbackAPIVersion
+
+from appliance import outbox, publishing
+from appliance.broker import Mosquitto
+from appliance.clock import SystemClock
+from appliance.config import Config, DatabaseConfig, DoorConfig, HardwareConfig, MqttConfig
+from appliance.db import Database
+from appliance.events import DoorClosed, DoorOpened
+from appliance.mqtt import Publisher
+from appliance.recorder import Recorder
+from bench.harness import Figure
+from sensors.door import DoorSensor
+
+SAMPLES = 200
+GAP = 0.08  # between edges: longer than the door's 50 ms debounce, so each edge is reported at once
+DRAIN = 20_000
+
+
+def _client(name: str) -> paho.Client:
+    return paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=name)
+
+
+class _Subscriber:
+    """Notes when each awaited topic's next message arrives."""
+
+    def __init__(self, broker: Mosquitto, topics: list[str]) -> None:
+        self.arrived: dict[str, float] = {}
+        self.event = threading.Event()
+        self.waiting_for = ""
+        self.client = _client("bench-subscriber")
+        self.client.on_message = self._on_message
+        ready = threading.Event()
+        self.client.on_subscribe = lambda *args: ready.set()
+        self.client.connect(broker.host, broker.port)
+        self.client.subscribe([(t, 1) for t in topics])
+        self.client.loop_start()
+        ready.wait(10)
+
+    def _on_message(self, client, userdata, msg) -> None:  # type: ignore[no-untyped-def]
+        now = time.perf_counter()
+        if msg.topic == self.waiting_for and not self.event.is_set():
+            self.arrived[msg.topic] = now
+            self.event.set()
+
+    def expect(self, topic: str) -> None:
+        self.waiting_for = topic
+        self.event.clear()
+
+    def wait(self) -> float:
+        if not self.event.wait(10):
+            raise RuntimeError(f"no message on {self.waiting_for} within 10 s")
+        return self.arrived[self.waiting_for]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def _config(tmp: Path, broker: Mosquitto, name: str) -> Config:
+    return Config().with_changes(
+        database=DatabaseConfig(path=str(tmp / f"{name}.db")),
+        hardware=HardwareConfig(pin_factory="mock"),
+        mqtt=dataclasses.replace(MqttConfig(), host=broker.host, port=broker.port, client_id=f"bench-{name}", discovery=False),
+        doors=(DoorConfig(id="front", pin=17),),
+    )
+
+
+def _wait(condition, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.001)
+
+
+def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
+    config = _config(tmp, broker, "latency")
+    clock = SystemClock()
+    db = Database(config.database.path, clock)
+    db.migrate()
+    ctx = publishing.context(config)
+    recorder = Recorder(db, ctx, config.site.zone, clock)
+    publisher = Publisher(db, config.mqtt, ctx, clock)
+    recorder.on_commit.append(publisher.kick)
+    recorder.start()
+    publisher.start()
+    previous = Device.pin_factory
+    factory = MockFactory()
+    Device.pin_factory = factory
+    door_topic = ctx.full("door/front")
+    bare_topic = ctx.full("bench/bare")
+    subscriber = _Subscriber(broker, [door_topic, bare_topic])
+    bare = _client("bench-bare")
+    bare.connect(broker.host, broker.port)
+    bare.loop_start()
+    sensor = DoorSensor(config.doors[0], recorder.submit, clock)
+    ours: list[float] = []
+    floor: list[float] = []
+    try:
+        _wait(lambda: publisher.connected and outbox.depth(db.conn()) == 0)
+        pin = factory.pin(17)
+        level = True
+        for n in range(SAMPLES + 10):
+            time.sleep(GAP)
+            subscriber.expect(door_topic)
+            level = not level
+            start = time.perf_counter()
+            pin.drive_high() if level else pin.drive_low()
+            ours_sample = subscriber.wait() - start
+            time.sleep(GAP)
+            subscriber.expect(bare_topic)
+            start = time.perf_counter()
+            bare.publish(bare_topic, "open" if level else "closed", qos=1)
+            floor_sample = subscriber.wait() - start
+            if n >= 10:  # the first few warm caches and connections
+                ours.append(ours_sample)
+                floor.append(floor_sample)
+    finally:
+        sensor.close()
+        subscriber.close()
+        bare.disconnect()
+        bare.loop_stop()
+        recorder.stop()
+        publisher.stop()
+        db.close()
+        factory.reset()
+        Device.pin_factory = previous
+    return ours, floor
+
+
+def _drain(tmp: Path, broker: Mosquitto) -> tuple[float, float]:
+    config = _config(tmp, broker, "drain")
+    clock = SystemClock()
+    db = Database(config.database.path, clock)
+    db.migrate()
+    ctx = publishing.context(config)
+    recorder = Recorder(db, ctx, config.site.zone, clock)
+    at = clock.now()
+    for batch in range(DRAIN // 500):  # the outage: 20,000 door events committed, none sent
+        recorder.write([(DoorOpened if n % 2 else DoorClosed)(door=f"d{batch}", at=at) for n in range(500)])
+    conn = db.conn()
+    conn.execute("DELETE FROM outbox WHERE retain = 1")  # keep exactly the 20,000 events
+    rows = outbox.pending(conn, 0, DRAIN + 1)
+    assert len(rows) == DRAIN, len(rows)
+    publisher = Publisher(db, config.mqtt, ctx, clock)
+    start = time.perf_counter()
+    publisher.start()
+    try:
+        _wait(lambda: publisher.delivered >= DRAIN, timeout=600)
+        ours = time.perf_counter() - start
+    finally:
+        publisher.stop()
+    assert outbox.depth(conn) == 0
+    db.close()
+
+    acked = threading.Semaphore(0)
+    bare = _client("bench-bare-drain")
+    bare.max_inflight_messages_set(config.mqtt.inflight)
+    bare.max_queued_messages_set(0)
+    bare.on_publish = lambda *args: acked.release()
+    start = time.perf_counter()
+    bare.connect(broker.host, broker.port)
+    bare.loop_start()
+    for row in rows:
+        bare.publish(row.topic, row.payload, qos=1)
+    for _ in rows:
+        acked.acquire(timeout=60)
+    floor = time.perf_counter() - start
+    bare.disconnect()
+    bare.loop_stop()
+    return DRAIN / ours, DRAIN / floor
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run() -> list[Figure]:
+    """Latency (median, p99) and drain rate against bare paho."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        broker = Mosquitto(tmp / "broker")
+        broker.start()
+        try:
+            ours, floor = _latency(tmp, broker)
+            rate, floor_rate = _drain(tmp, broker)
+        finally:
+            broker.stop()
+    ms = 1000
+    return [
+        Figure("door edge → subscriber, median", statistics.median(ours) * ms, statistics.median(floor) * ms, "ms",
+               "<= 2", floor_name="bare paho QoS 1 publish → subscriber, median"),
+        Figure("door edge → subscriber, p99", _p(ours, 0.99) * ms, _p(floor, 0.99) * ms, "ms", "-",
+               floor_name="bare paho publish → subscriber, p99"),
+        Figure(f"outbox drain of {DRAIN:,} events after an outage", rate, floor_rate, "msg/s", ">= 0.5",
+               floor_name="bare paho QoS 1, same in-flight window"),
+    ]

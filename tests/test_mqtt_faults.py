@@ -1,0 +1,238 @@
+"""Faults on the way to the broker: the broker gone for 30 s mid-stream, the agent
+SIGKILLed mid-stream and started again, TLS with the right and the wrong CA. Nothing
+committed is lost; order per topic holds; duplicates stay within the in-flight window."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import signal
+import sqlite3
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as paho
+import pytest
+from conftest import Listener, Received
+from paho.mqtt.enums import CallbackAPIVersion
+from test_mqtt import Running, start, wait_until
+
+from appliance import outbox, publishing
+from appliance.broker import Mosquitto, make_test_pki
+from appliance.clock import ManualClock
+from appliance.config import Config, MqttConfig
+from appliance.db import Database
+from appliance.events import DoorClosed, DoorOpened
+
+EVENTS = "doorstep/community-hall/events"
+
+
+def durable_listener(broker: Mosquitto, name: str, ca: Path | None = None) -> Listener:
+    """A subscriber with a persistent session: the broker queues for it while it is away,
+    so a message is never lost because the listener reconnected later than we did."""
+    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=name, clean_session=False)
+    if ca is not None:
+        client.tls_set(ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
+    client.reconnect_delay_set(0.2, 1)
+    client.max_queued_messages_set(0)
+    listener = Listener(client)
+    subscribed = threading.Event()
+
+    def on_message(c, userdata, msg):  # type: ignore[no-untyped-def]
+        with listener.lock:
+            listener.messages.append(Received(msg.topic, msg.payload, bool(msg.retain), msg.qos, time.monotonic()))
+        with listener.arrived:
+            listener.arrived.notify_all()
+
+    client.on_message = on_message
+    client.on_connect = lambda c, *args: c.subscribe("#", qos=1)
+    client.on_subscribe = lambda *args: subscribed.set()
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    if not subscribed.wait(10):
+        client.loop_stop()
+        pytest.fail("the durable listener could not subscribe")
+    return listener
+
+
+@pytest.fixture
+def durable(broker: Mosquitto) -> Iterator[Listener]:
+    listener = durable_listener(broker, f"durable-{time.monotonic_ns()}")
+    yield listener
+    listener.client.disconnect()
+    listener.client.loop_stop()
+
+
+def event_ids(listener: Listener) -> list[str]:
+    """Ids of the events stream as received, duplicates included."""
+    return [json.loads(m.payload)["id"] for m in listener.snapshot() if m.topic == EVENTS]
+
+
+def test_broker_gone_for_30_seconds_mid_stream(
+    db: Database, broker_config: Config, clock: ManualClock, broker: Mosquitto, durable: Listener
+) -> None:
+    running: Running = start(db, broker_config, clock)
+    sent: list[str] = []
+    stop = threading.Event()
+
+    def stream() -> None:  # a door flapping 20 times a second, all along
+        n = 0
+        while not stop.is_set():
+            event = (DoorOpened if n % 2 else DoorClosed)(door="front", at=clock.advance(0.05))
+            running.recorder.write([event])
+            sent.append(event.id)
+            n += 1
+            stop.wait(0.05)
+
+    writer = threading.Thread(target=stream)
+    writer.start()
+    try:
+        durable.wait_for(lambda ms: sum(m.topic == EVENTS for m in ms) >= 40)
+        broker.stop()
+        time.sleep(30)  # the outage itself: the stream goes on into the outbox
+        assert publishing.broker_status(db.conn())["connected"] is False
+        assert outbox.events_waiting(db.conn()) > 100
+        broker.start()
+        time.sleep(2)
+        stop.set()
+        writer.join()
+        wait_until(durable, lambda: set(sent) <= set(event_ids(durable)), timeout=120)
+    finally:
+        stop.set()
+        writer.join()
+        running.publisher.stop()
+    received = event_ids(durable)
+    first_seen = list(dict.fromkeys(received))
+    assert [i for i in first_seen if i in set(sent)] == sent  # every one, in order
+    assert len(received) - len(set(received)) <= broker_config.mqtt.inflight  # one reconnect: one window at most
+    door = [m.text for m in durable.snapshot() if m.topic == "doorstep/community-hall/door/front"]
+    assert door[-1] == ("open" if (len(sent) - 1) % 2 else "closed")
+
+
+def _agent_config(path: Path, db: Path, broker: Mosquitto) -> None:
+    path.write_text(
+        f"""
+[database]
+path = "{db}"
+[mqtt]
+host = "{broker.host}"
+port = {broker.port}
+client_id = "faults-agent"
+keepalive = 5
+[hardware]
+pin_factory = "mock"
+simulate = true
+[[doors]]
+id = "front"
+pin = 17
+[[doors]]
+id = "back"
+pin = 27
+""",
+        encoding="utf-8",
+    )
+
+
+def _committed_door_events(db: Path) -> list[str]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT id FROM sensor_events WHERE kind IN ('door_opened', 'door_closed') ORDER BY rowid"
+        ).fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+def _wait(condition, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:  # type: ignore[no-untyped-def, type-arg]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"the agent exited: {log.read_text()[-2000:]}"
+        assert time.monotonic() < deadline, f"gave up waiting; agent log: {log.read_text()[-2000:]}"
+        time.sleep(0.2)
+
+
+def test_agent_sigkilled_mid_stream_loses_nothing_committed(tmp_path: Path, broker: Mosquitto, durable: Listener) -> None:
+    config, db, log = tmp_path / "config.toml", tmp_path / "doorstep.db", tmp_path / "agent.log"
+    _agent_config(config, db, broker)
+    command = [sys.executable, "-m", "appliance", "agent", "--config", str(config)]
+    with log.open("ab") as out:
+        agent = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(lambda: len(event_ids(durable)) >= 2, agent, log)
+        broker.stop()  # the link goes: what the agent commits now waits in the outbox
+        before = len(_committed_door_events(db))
+        _wait(lambda: len(_committed_door_events(db)) >= before + 3, agent, log)
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+        committed = _committed_door_events(db)
+        broker.start()
+        with log.open("ab") as out:
+            agent = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _wait(lambda: set(committed) <= set(event_ids(durable)), agent, log)
+    finally:
+        if agent.poll() is None:
+            agent.send_signal(signal.SIGTERM)
+            agent.wait(timeout=15)
+    first_seen = [i for i in dict.fromkeys(event_ids(durable)) if i in set(committed)]
+    assert first_seen == committed  # every one, in the order it was committed
+
+
+@pytest.fixture
+def tls_broker(tmp_path: Path) -> Iterator[tuple[Mosquitto, Path]]:
+    pki = make_test_pki(tmp_path / "pki", "right")
+    broker = Mosquitto(tmp_path / "tls-broker", tls=pki)
+    broker.start()
+    yield broker, pki.ca
+    broker.stop()
+
+
+def _tls_config(config: Config, broker: Mosquitto, ca: Path) -> Config:
+    return config.with_changes(
+        mqtt=dataclasses.replace(MqttConfig(), host=broker.host, port=broker.port, tls_ca=str(ca), client_id="tls-test")
+    )
+
+
+def test_tls_with_the_right_ca_connects(
+    tls_broker: tuple[Mosquitto, Path], db: Database, config: Config, clock: ManualClock
+) -> None:
+    broker, ca = tls_broker
+    listener = durable_listener(broker, "tls-listener", ca=ca)
+    running = start(db, _tls_config(config, broker, ca), clock)
+    try:
+        event = DoorOpened(door="front", at=clock.advance(1))
+        running.recorder.write([event])
+        wait_until(listener, lambda: event.id in event_ids(listener))
+        assert publishing.broker_status(db.conn())["connected"] is True
+    finally:
+        running.publisher.stop()
+        listener.client.disconnect()
+        listener.client.loop_stop()
+
+
+def test_tls_with_the_wrong_ca_refuses_says_why_and_keeps_the_outbox(
+    tls_broker: tuple[Mosquitto, Path], tmp_path: Path, db: Database, config: Config, clock: ManualClock
+) -> None:
+    broker, right_ca = tls_broker
+    wrong = make_test_pki(tmp_path / "other-pki", "wrong")
+    listener = durable_listener(broker, "tls-watcher", ca=right_ca)
+    running = start(db, _tls_config(config, broker, wrong.ca), clock)
+    try:
+        event = DoorOpened(door="front", at=clock.advance(1))
+        running.recorder.write([event])
+        wait_until(listener, lambda: publishing.broker_status(db.conn())["status"] == "offline")
+        status = publishing.broker_status(db.conn())
+        assert "could not be verified (self-signed certificate in certificate chain)" in status["detail"]
+        assert f"mqtt.tls_ca {wrong.ca}" in status["detail"]
+        assert status["events_waiting"] == 1
+        time.sleep(1.5)  # a retry (1 s backoff) changes nothing
+        assert outbox.events_waiting(db.conn()) == 1
+        assert event.id not in event_ids(listener)
+        assert running.publisher.is_alive()
+    finally:
+        running.publisher.stop()
+        listener.client.disconnect()
+        listener.client.loop_stop()
