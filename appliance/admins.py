@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from appliance import audit
-from appliance.clock import iso, parse_iso
-from appliance.db import transaction
+from appliance.clock import Clock, iso, parse_iso
+from appliance.config import Config
+from appliance.db import Database, transaction
+from appliance.housekeeping import job
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 MIN_PASSWORD = 8
+KEEP_ATTEMPTS = timedelta(days=1)  # only minutes matter for the lockout; a day helps spot an attack
 # werkzeug's defaults for scrypt (n=2**15, r=8, p=1); maxmem must cover 128*n*r bytes
 _N, _R, _P = 2**15, 8, 1
 _MAXMEM = 128 * _N * _R * 2
@@ -172,6 +175,11 @@ def purge_attempts(conn: sqlite3.Connection, before: datetime) -> int:
     """Forget login attempts older than ``before`` (they only matter for minutes); returns how many."""
     with transaction(conn):
         return conn.execute("DELETE FROM login_attempts WHERE at < ?", (iso(before),)).rowcount
+
+
+@job("admins.forget_login_attempts", every_seconds=3600)
+def _forget_attempts(db: Database, config: Config, clock: Clock) -> None:
+    purge_attempts(db.conn(), clock.now() - KEEP_ATTEMPTS)
 
 
 def issue_token(conn: sqlite3.Connection, name: str, at: datetime) -> str:

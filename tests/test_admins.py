@@ -122,3 +122,67 @@ def test_api_token_is_stored_only_as_a_hash_and_can_be_revoked(db: Database, clo
 def test_audit_needs_an_admin_and_an_action(db: Database, clock: ManualClock) -> None:
     with pytest.raises(audit.AuditError):
         audit.record(db.conn(), "", "login", "", clock.now())
+
+
+def _config_file(tmp_path, config) -> str:  # type: ignore[no-untyped-def]
+    path = tmp_path / "doorstep.toml"
+    path.write_text(f'[database]\npath = "{config.database.path}"\n', encoding="utf-8")
+    return str(path)
+
+
+def test_cli_admin_create_reads_the_password_from_stdin(tmp_path, config, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from appliance.cli import main
+
+    cfg = _config_file(tmp_path, config)
+    result = CliRunner().invoke(main, ["admin", "create", "alice", "--config", cfg], input="correct horse\n")
+    assert result.exit_code == 0, result.output
+    assert admins.verify(db.conn(), "alice", "correct horse")
+    again = CliRunner().invoke(main, ["admin", "create", "alice", "--config", cfg], input="correct horse\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+    short = CliRunner().invoke(main, ["admin", "create", "bob", "--config", cfg], input="short\n")
+    assert short.exit_code == 1 and "too short" in short.output
+
+
+def test_cli_admin_token_issues_and_revokes(tmp_path, config, db: Database, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from appliance.cli import main
+
+    admins.create(db.conn(), "alice", "correct horse", clock.now())
+    cfg = _config_file(tmp_path, config)
+    issued = CliRunner().invoke(main, ["admin", "token", "alice", "--config", cfg])
+    assert issued.exit_code == 0
+    token = issued.output.strip()
+    assert db.conn().execute("SELECT api_token_hash FROM admins").fetchone()[0] == hash_token(token)
+    revoked = CliRunner().invoke(main, ["admin", "token", "alice", "--revoke", "--config", cfg])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert CliRunner().invoke(main, ["admin", "token", "nobody", "--config", cfg]).exit_code == 1
+
+
+def test_an_issued_token_opens_the_api(tmp_path, config, db: Database, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    from flask import Flask
+
+    from kiosk import create_app
+    from kiosk.access import token_admin
+
+    admins.create(db.conn(), "alice", "correct horse", clock.now())
+    token = admins.issue_token(db.conn(), "alice", clock.now())
+    app: Flask = create_app(config, clock=clock)
+    try:
+        with app.test_request_context(headers={"Authorization": f"Bearer {token}"}):
+            assert token_admin() == "alice"
+        with app.test_request_context(headers={"Authorization": "Bearer not-the-token"}):
+            assert token_admin() is None
+    finally:
+        app.extensions["doorstep"].close()
+
+
+def test_the_agent_forgets_old_login_attempts(db: Database, config, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    from appliance import housekeeping
+
+    _fail(db, clock, 2)
+    clock.advance(days=2)
+    assert "admins.forget_login_attempts" in housekeeping.run_due(db, config, clock, {})
+    assert db.conn().execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 0
