@@ -60,5 +60,5 @@ document(
     },
 )
 
-from kiosk import api_bookings  # noqa: E402,F401  (rooms and bookings routes on this blueprint)
-from kiosk import api_visits  # noqa: E402,F401  (sign in/out routes on this blueprint)
+# Routes in other modules register on this blueprint: rooms and bookings, visits.
+from kiosk import api_bookings, api_visits  # noqa: E402,F401

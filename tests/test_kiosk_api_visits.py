@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from kiosk_helpers import seed
 
 from appliance import visits
 from appliance.clock import ManualClock
 from appliance.db import Database
-from kiosk_helpers import seed
 
 
 @pytest.fixture(autouse=True)

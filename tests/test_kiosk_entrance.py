@@ -7,12 +7,12 @@ import re
 from typing import Any
 
 import pytest
+from kiosk_helpers import csrf, post, seed
 
 from appliance import visits
 from appliance.clock import ManualClock
 from appliance.config import Config
 from appliance.db import Database
-from kiosk_helpers import csrf, post, seed
 
 PAGES = [
     "/kiosk/", "/kiosk/signin", "/kiosk/signin/visitor", "/kiosk/signin/member", "/kiosk/signin/volunteer",
