@@ -34,6 +34,10 @@ test: $(STAMP) tools lint
 bench: $(STAMP) tools
 	$(BIN)/python -m bench
 
+## faults: the fault suite (broker loss, SIGKILL, disk full, clock jumps, fuzzing); CI runs it
+faults: $(STAMP) tools
+	$(BIN)/pytest tests/faults -m faults
+
 ## docs: regenerate docs/CONFIG.md from the code
 docs: $(STAMP)
 	$(BIN)/python -c "from appliance.config import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"

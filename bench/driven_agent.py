@@ -14,6 +14,7 @@ keeps running until SIGTERM so the backlog can drain.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -50,6 +51,7 @@ def walk(agent: Agent, rate: float, count: int, stop: threading.Event) -> None:
 
 def main(argv: list[str]) -> int:
     """Run the agent and drive its pins (see the module docstring) until SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = load_config(argv[0])  # type: ignore[arg-type]
     mode, rate = argv[1], float(argv[2])
     agent = Agent(config, pin_factory=MockFactory())

@@ -1,0 +1,34 @@
+"""The fault suite: real processes killed, brokers stopped, disks filled, clocks jumped,
+every form and API operation fuzzed. Run with ``make faults``; plain ``pytest`` and
+``make test`` leave it out (every test here carries the ``faults`` marker, and the
+default addopts deselect it).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from faultkit import DurableListener
+
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder as a fault test."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.faults)
+
+
+@pytest.fixture
+def durable_listener(broker):  # type: ignore[no-untyped-def]
+    """A persistent-session subscriber on '#' of the test broker."""
+    listener = DurableListener(broker.host, broker.port, client_id=f"faults-{os.getpid()}-{time.monotonic_ns()}")
+    yield listener
+    listener.close()
+
+
