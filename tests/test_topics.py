@@ -92,3 +92,12 @@ def test_bad_names_and_paths_are_clear_errors() -> None:
         message(CTX, "door", value="open")
     with pytest.raises(TopicError, match="cannot be used"):
         message(CTX, "door", path={"door": "front/#"}, value="open")
+
+
+def test_docs_describe_every_topic() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).parent.parent / "docs" / "MQTT.md").read_text(encoding="utf-8")
+    for topic in TOPICS.values():
+        shown = topic.pattern.split("{")[0].rstrip("/")
+        assert f"`{shown}" in docs, f"docs/MQTT.md does not describe the {topic.name} topic ({topic.pattern})"
