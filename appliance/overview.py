@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from appliance import bookings, occupancy, outbox, state, visits
+from appliance import bookings, occupancy, publishing, state, visits
 from appliance.clock import iso, parse_iso
 from appliance.config import Config
 from appliance.status import is_open
@@ -98,15 +98,8 @@ def health_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def broker_link(conn: sqlite3.Connection) -> dict[str, Any]:
-    """The broker connection as the agent last wrote it, and how many messages wait."""
-    row = conn.execute("SELECT status, since, detail FROM health WHERE component = 'broker'").fetchone()
-    return {
-        "status": row["status"] if row else "unknown",
-        "since": row["since"] if row else None,
-        "detail": row["detail"] if row else "",
-        "outbox": outbox.depth(conn),
-        "oldest_waiting": outbox.oldest_waiting(conn),
-    }
+    """The broker link as the agent last wrote it (appliance.publishing.broker_status)."""
+    return publishing.broker_status(conn)
 
 
 def doors(conn: sqlite3.Connection, config: Config) -> list[dict[str, Any]]:

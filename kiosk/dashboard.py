@@ -30,8 +30,11 @@ def site_time(value: str | datetime | None, fmt: str = "%H:%M") -> str:
     """An ISO time or datetime shown in the site's timezone ('' for none)."""
     if value is None or value == "":
         return ""
-    when = parse_iso(value) if isinstance(value, str) else value
-    return when.astimezone(web().config.site.zone).strftime(fmt)
+    try:
+        when = parse_iso(value) if isinstance(value, str) else value
+        return when.astimezone(web().config.site.zone).strftime(fmt)
+    except (ValueError, TypeError, AttributeError):
+        return str(value)  # an odd value shows as it is rather than break the page
 
 
 def _context(w: Web) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def test_broker_link_and_outbox_depth(db: Database, clock: ManualClock) -> None:
         set_health(conn, "broker", "offline", "connection refused", iso(clock.now()))
         conn.execute("INSERT INTO outbox (topic, payload, created_at) VALUES ('t', '{}', ?)", (iso(clock.now()),))
     link = overview.broker_link(conn)
-    assert link["status"] == "offline" and link["detail"] == "connection refused" and link["outbox"] >= 1
+    assert link["status"] == "offline" and link["detail"] == "connection refused" and link["depth"] >= 1
 
 
 def test_dashboard_shows_everything(client, db: Database, config: Config, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +72,7 @@ def test_dashboard_shows_everything(client, db: Database, config: Config, clock:
     assert 'id="footfall-total">3<' in page
     assert "Grace Hopper" in page
     assert "cardreader" in page and "unplugged" in page
-    assert 'id="outbox-depth">' in page
+    assert 'id="outbox-depth">' in page and "Broker: <strong>not known yet" in page
     assert page.count("<svg") == 2 and "Occupancy today" in page
 
 
