@@ -9,7 +9,7 @@ longer than the obstruction limit. Nobody is left inside at closing time.
 
 ``speed`` compresses time: the gaps between visitors and the human timings both shrink,
 so a whole day can pass in a minute; the order of edges is always kept. The simulated
-day starts now if the site is open, else at the next opening.
+day starts now if the site is open, else at the next lunchtime the site is open.
 """
 
 from __future__ import annotations
@@ -138,8 +138,10 @@ class Simulator:
         opens, closes = self._window(now)
         if opens <= now:
             return now
-        # Closed now: start two hours into the next opening, when people are about.
-        return min(opens + timedelta(hours=2), closes - timedelta(hours=1))
+        # Closed now: start at the next lunchtime (the busiest hour), or as near as the hours allow.
+        local = opens.astimezone(self.zone)
+        noon = datetime.combine(local.date(), time(12, 0), self.zone).astimezone(UTC)
+        return max(opens, min(noon, closes - timedelta(hours=1)))
 
     def _rate(self, moment: datetime) -> float:
         """Visitors an hour at a moment of the day."""
@@ -165,8 +167,11 @@ class Simulator:
 
     def _stay(self, arrived: datetime) -> datetime:
         _, closes = self._window(arrived)
-        if self.random.random() < 0.3:
-            minutes = self.random.uniform(0.3, 3)  # dropping something off, asking the way
+        roll = self.random.random()
+        if roll < 0.1:
+            minutes = self.random.uniform(0.2, 1)  # a parcel, a key, a look at the notice board
+        elif roll < 0.35:
+            minutes = self.random.uniform(1, 5)  # dropping something off, asking the way
         else:
             minutes = self.random.uniform(20, 150)
         leave = arrived + timedelta(minutes=minutes)

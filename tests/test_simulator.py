@@ -92,9 +92,12 @@ def test_what_the_sensors_count_is_what_the_people_did(site: Config, pins: MockF
 
 
 def test_arrivals_follow_the_opening_hours(site: Config, pins: MockFactory) -> None:
-    # Monday 05:00 in London: closed; the simulated day starts two hours after opening (09:00)
+    # Monday 05:00 in London: closed; the simulated day starts at lunchtime
     sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)))
-    assert sim.sim_now == datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    assert sim.sim_now == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    # Monday 23:00: Tuesday's lunchtime
+    sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 23, 0, tzinfo=UTC)))
+    assert sim.sim_now == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     # open now: it starts now
     sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC)))
     assert sim.sim_now == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
