@@ -60,6 +60,7 @@ def _layout() -> dict[str, Any]:
     live = from_kiosk_network()
     return {
         "site": w.config.site,
+        "lang": i18n.current(),
         "idle_seconds": w.config.kiosk.idle_seconds,
         "default_lang": w.config.site.language if w.config.site.language in i18n.LANGUAGES else "en",
         "now_iso": iso(now),

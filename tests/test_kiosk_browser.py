@@ -131,6 +131,37 @@ def test_a_fob_tap_shows_on_the_open_page(
     expect(overlay).to_contain_text("We do not know this fob yet")
 
 
+def test_a_fob_frame_on_the_serial_port_reaches_the_open_page(
+    page: Page, site: str, db: Database, config: Config, clock: ManualClock, serial_pair: Any
+) -> None:
+    # The agent's real path: reader thread on a pty -> FobRead -> Recorder -> database -> SSE.
+    from appliance import fobs, people
+    from appliance.config import CardReaderConfig
+    from sensors.cardframes import encode_rdm6300
+    from sensors.cardreader import CardReader
+
+    secret = b"kiosk-test-secret-0123456789abcd"
+    with db.write() as conn:
+        grace = people.by_member_number(conn, "M002")
+        assert grace is not None
+        people.assign_card(conn, grace.id, fobs.card_hash(secret, "0004817266"))
+    recorder = Recorder(db, TopicContext("doorstep", config.site.id), config.site.zone, clock)
+    recorder.start()
+    reader = CardReader(
+        CardReaderConfig(enabled=True, path=serial_pair.path, mode="rdm6300"),
+        recorder.submit, clock, lambda number: fobs.card_hash(secret, number),
+    )
+    reader.start()
+    try:
+        page.goto(site + "kiosk/whatson")
+        serial_pair.write(encode_rdm6300("0004817266"))
+        expect(page.locator("#fob")).to_contain_text("Welcome, Grace! You are signed in.")
+        assert [v.name for v in visits.signed_in_now(db.conn())] == ["Grace Hopper"]
+    finally:
+        reader.close()
+        recorder.stop()
+
+
 def test_typing_part_of_a_name_reveals_nobody(
     page: Page, site: str, db: Database, config: Config, clock: ManualClock
 ) -> None:

@@ -115,3 +115,21 @@ def test_unknown_card_is_remembered_for_the_dashboard(db: Database, config: Conf
 def test_retention_notice_uses_the_privacy_config(config: Config) -> None:
     assert str(config.privacy.visitor_days) in visits.retention_notice(config, "visitor")
     assert str(config.privacy.member_visit_days) in visits.retention_notice(config, "member")
+
+
+def test_an_organisers_tap_checks_their_booking_in(
+    db: Database, config: Config, clock: ManualClock, ada: people.Person
+) -> None:
+    from appliance import bookings
+    from appliance.seed import seed_demo
+
+    seed_demo(db)
+    start = clock.now() + timedelta(minutes=15)
+    wanted = bookings.BookingRequest(
+        room="green-room", start=start, end=start + timedelta(hours=1), title="Knitting",
+        organiser="Ada Lovelace", person_id=ada.id,
+    )
+    booked = bookings.book(db.conn(), config, wanted, clock.now())
+    assert booked.booking.checked_in_at is None
+    recorder(db, config, clock).write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
+    assert bookings.get_booking(db.conn(), booked.booking.id).checked_in_at == clock.now()

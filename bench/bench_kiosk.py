@@ -1,0 +1,91 @@
+"""A kiosk page's median latency with 10 concurrent clients, against the same server's
+/healthz under the same load: what the templates, the database reads and i18n cost.
+
+Real waitress on a free port, a real SQLite file with the demo rooms and members.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from appliance.broker import free_port
+from appliance.config import Config, DatabaseConfig, MqttConfig
+from appliance.db import Database
+from appliance.seed import seed_demo
+from bench.harness import Figure
+
+CLIENTS = 10
+REQUESTS = 40  # per client and path
+
+
+def _load(port: int, path: str) -> list[float]:
+    """Every client fetches ``path`` REQUESTS times on its own keep-alive connection."""
+    timings: list[float] = []
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        try:
+            for _ in range(REQUESTS):
+                start = time.perf_counter()
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                mine.append(time.perf_counter() - start)
+                if response.status != 200:
+                    errors.append(f"{path}: HTTP {response.status}")
+        finally:
+            conn.close()
+        with lock:
+            timings.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(errors[0])
+    return timings
+
+
+def run() -> list[Figure]:
+    """Median latency of /kiosk/ and /kiosk/whatson over /healthz, 10 clients at once."""
+    from kiosk import create_app
+    from kiosk.server import WebServer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Config().with_changes(
+            database=DatabaseConfig(path=str(Path(tmp) / "bench.db")),
+            mqtt=dataclasses.replace(MqttConfig(), enabled=False),
+        )
+        db = Database(config.database.path)
+        db.migrate()
+        seed_demo(db)
+        db.close()
+        port = free_port()
+        app = create_app(config)
+        server = WebServer(app, "127.0.0.1", port, threads=CLIENTS)
+        server.start()
+        try:
+            _load(port, "/kiosk/")  # warm up: templates compiled, catalogs loaded
+            figures = []
+            floor = statistics.median(_load(port, "/healthz")) * 1000
+            for path in ("/kiosk/", "/kiosk/whatson"):
+                value = statistics.median(_load(port, path)) * 1000
+                figures.append(Figure(
+                    f"kiosk page {path} median latency, {CLIENTS} clients", value, floor, "ms", "<= 3",
+                    floor_name="/healthz on the same server, same load",
+                ))
+            return figures
+        finally:
+            server.close()
+            app.extensions["doorstep"].close()
