@@ -37,7 +37,6 @@ from appliance.db import Database, transaction
 from appliance.housekeeping import job
 
 LAST_PURGE_KEY = "retention/last_purge"
-LOGIN_ATTEMPT_HOURS = 24
 
 
 class RetentionError(Exception):
@@ -127,8 +126,9 @@ def purge_now(conn: sqlite3.Connection, config: Config, now: datetime) -> Purged
 
     The counts are also kept (see :func:`last_purge`) for the dashboard.
     """
-    # admins.purge_attempts takes its own transaction, so it runs first, on its own.
-    attempts = admins.purge_attempts(conn, now - timedelta(hours=LOGIN_ATTEMPT_HOURS))
+    # admins.purge_attempts takes its own transaction, so it runs first, on its own. The admins
+    # module also runs it on its own schedule; here it is counted with the rest on demand.
+    attempts = admins.purge_attempts(conn, now - admins.KEEP_ATTEMPTS)
     with transaction(conn):
         privacy = settings.effective(config, conn).privacy
         result = dataclasses.replace(purge(conn, privacy, now), login_attempts=attempts)
