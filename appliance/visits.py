@@ -6,17 +6,15 @@ or member number, so typing reveals nobody else. A fob tap toggles its holder in
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import people, state
+from appliance import bookings, people, publishing, state
 from appliance.clock import iso
-from appliance.config import Config
+from appliance.config import BookingConfig, Config
 from appliance.events import FobRead
 from appliance.recorder import Tx, handles
 
@@ -61,16 +59,9 @@ def _clean(text: str | None, what: str) -> str:
 
 
 def _refresh(conn: sqlite3.Connection, config: Config | None, now: datetime) -> None:
-    """Let the publisher update the public visit counts in this same transaction, if present."""
-    if config is None:
-        return
-    try:
-        publishing = importlib.import_module("appliance.publishing")
-    except ModuleNotFoundError:
-        return
-    refresh = getattr(publishing, "refresh", None)
-    if refresh is not None:
-        refresh(conn, config, now)
+    """Let the publisher update the public visit counts in this same transaction."""
+    if config is not None:
+        publishing.refresh(conn, config, now)
 
 
 def _visit(row: sqlite3.Row) -> Visit:
@@ -256,24 +247,17 @@ def toggle_by_card(
 
 
 def _check_in_booking(conn: sqlite3.Connection, config: Config | None, person_id: int, now: datetime) -> None:
-    """An organiser's tap checks their booking in, when the bookings module offers that."""
-    try:
-        bookings = importlib.import_module("appliance.bookings")
-    except ModuleNotFoundError:
-        return
-    check_in = getattr(bookings, "check_in_by_person", None)
-    if check_in is None:
-        return
-    if "config" in inspect.signature(check_in).parameters:
-        check_in(conn, person_id, now, config=config)
-    else:
-        check_in(conn, person_id, now)
+    """An organiser's tap checks in their booking that starts soon or is running."""
+    window = timedelta(
+        minutes=(config.bookings if config is not None else BookingConfig()).checkin_window_minutes
+    )
+    bookings.check_in_by_person(conn, person_id, now, window, config)
 
 
 @handles(FobRead)
 def _fob_read(tx: Tx, event: FobRead) -> None:
     # The recorder's Tx may carry the config (for publishing and booking windows); without
-    # it the visit is still recorded, and the counts are refreshed on the next visit write.
+    # it the visit is still recorded and the agent's publish-refresh job sends the counts.
     config = getattr(tx, "config", None)
     toggle_by_card(tx.conn, config, tx.zone, event.at, event.card_hash)
 
