@@ -75,6 +75,12 @@ class _Received:
 _Fact = _Connected | _Disconnected | _Acked | _Received
 
 
+def plain_client(client_id: str) -> paho.Client:
+    """A bare paho client (VERSION2 callbacks, MQTT 3.1.1), for the benchmarks' floors and
+    for diagnostics: everything outside this module uses paho through here."""
+    return paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id)
+
+
 def read_password(config: MqttConfig) -> str | None:
     """The broker password from its file (agent only), or None when no file is set."""
     if not config.password_file:
@@ -274,7 +280,13 @@ class Publisher:
                 if self.client is None and not self._connect(conn):
                     self._pause()
                     continue
-                self._step(conn)
+                try:
+                    self._step(conn)
+                except sqlite3.OperationalError as exc:
+                    # The database busy beyond its timeout (a long web-role write) or the disk
+                    # full: nothing is lost (rows stay until acknowledged); try again shortly.
+                    log.warning("publisher: database not usable just now (%s); retrying", exc)
+                    self._pause_due = True
                 if self._pause_due:
                     self._pause_due = False
                     self._pause()

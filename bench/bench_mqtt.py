@@ -19,20 +19,16 @@ import threading
 import time
 from pathlib import Path
 
-import paho.mqtt.client as paho
-from gpiozero import Device
-from gpiozero.pins.mock import MockFactory
-from paho.mqtt.enums import CallbackAPIVersion
-
 from appliance import outbox, publishing
 from appliance.broker import Mosquitto
 from appliance.clock import SystemClock
 from appliance.config import Config, DatabaseConfig, DoorConfig, HardwareConfig, MqttConfig
 from appliance.db import Database
 from appliance.events import DoorClosed, DoorOpened
-from appliance.mqtt import Publisher
+from appliance.mqtt import Publisher, plain_client
 from appliance.recorder import Recorder
 from bench.harness import Figure
+from sensors import pins
 from sensors.door import DoorSensor
 
 SAMPLES = 200
@@ -40,8 +36,8 @@ GAP = 0.08  # between edges: longer than the door's 50 ms debounce, so each edge
 DRAIN = 20_000
 
 
-def _client(name: str) -> paho.Client:
-    return paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=name)
+def _client(name: str):  # type: ignore[no-untyped-def]
+    return plain_client(name)  # bare paho, not our publisher
 
 
 class _Subscriber:
@@ -108,9 +104,8 @@ def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
     recorder.on_commit.append(publisher.kick)
     recorder.start()
     publisher.start()
-    previous = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
+    factory = pins.make_factory("mock")
+    pins.install(factory)
     door_topic = ctx.full("door/front")
     bare_topic = ctx.full("bench/bare")
     subscriber = _Subscriber(broker, [door_topic, bare_topic])
@@ -148,7 +143,6 @@ def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
         publisher.stop()
         db.close()
         factory.reset()
-        Device.pin_factory = previous
     return ours, floor
 
 

@@ -14,7 +14,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as paho
 import pytest
@@ -28,6 +30,8 @@ from appliance.clock import ManualClock
 from appliance.config import Config, MqttConfig
 from appliance.db import Database
 from appliance.events import DoorClosed, DoorOpened
+from appliance.recorder import Recorder
+from appliance.topics import TopicContext
 
 EVENTS = "doorstep/community-hall/events"
 
@@ -156,24 +160,46 @@ def _wait(condition, proc: subprocess.Popen, log: Path, timeout: float = 90) -> 
 
 
 def test_agent_sigkilled_mid_stream_loses_nothing_committed(tmp_path: Path, broker: Mosquitto, durable: Listener) -> None:
-    config, db, log = tmp_path / "config.toml", tmp_path / "doorstep.db", tmp_path / "agent.log"
-    _agent_config(config, db, broker)
-    command = [sys.executable, "-m", "appliance", "agent", "--config", str(config)]
+    config_path, db_path, log = tmp_path / "config.toml", tmp_path / "doorstep.db", tmp_path / "agent.log"
+    _agent_config(config_path, db_path, broker)
+    command = [sys.executable, "-m", "appliance", "agent", "--config", str(config_path)]
     with log.open("ab") as out:
         agent = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    # A second writer on the same database file (as the web role is) keeps a stream of
+    # events coming, 50 a second, whatever the simulated visitors do at this hour.
+    writer_db = Database(db_path, ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC)))
+    stop = threading.Event()
+
+    def stream() -> None:
+        recorder = Recorder(writer_db, TopicContext("doorstep", "community-hall"), ZoneInfo("Europe/London"), writer_db.clock)
+        n = 0
+        while not stop.is_set():
+            recorder.write([(DoorOpened if n % 2 else DoorClosed)(door="side", at=writer_db.clock.advance(0.02))])
+            n += 1
+            stop.wait(0.02)
+
+    writer = threading.Thread(target=stream)
     try:
-        _wait(lambda: len(event_ids(durable)) >= 2, agent, log)
-        broker.stop()  # the link goes: what the agent commits now waits in the outbox
-        before = len(_committed_door_events(db))
-        _wait(lambda: len(_committed_door_events(db)) >= before + 3, agent, log)
-        agent.send_signal(signal.SIGKILL)
+        _wait(lambda: db_path.exists() and len(event_ids(durable)) >= 1, agent, log)
+        writer.start()
+        _wait(lambda: len(event_ids(durable)) >= 150, agent, log)
+        agent.send_signal(signal.SIGKILL)  # mid-stream: rows in flight, rows waiting
         agent.wait()
-        committed = _committed_door_events(db)
-        broker.start()
+        stop.set()
+        writer.join()
+        committed = _committed_door_events(db_path)
+        assert len(set(committed) - set(event_ids(durable))) > 0, "nothing was left to deliver: the test proves nothing"
+        # The broker says so for us: the last will.
+        durable.wait_for(lambda ms: [m.text for m in ms if m.topic.endswith("/availability")][-1:] == ["offline"])
         with log.open("ab") as out:
             agent = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         _wait(lambda: set(committed) <= set(event_ids(durable)), agent, log)
+        durable.wait_for(lambda ms: [m.text for m in ms if m.topic.endswith("/availability")][-1:] == ["online"])
     finally:
+        stop.set()
+        if writer.is_alive():
+            writer.join()
+        writer_db.close()
         if agent.poll() is None:
             agent.send_signal(signal.SIGTERM)
             agent.wait(timeout=15)
