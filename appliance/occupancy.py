@@ -54,6 +54,8 @@ def current(conn: sqlite3.Connection) -> dict[str, Any]:
 
 
 def _put(tx: Tx, at: datetime, value: int, confidence: str, since_reset: str | None) -> None:
+    # Counting starts with the first event: that is the first "since".
+    since_reset = since_reset or iso(at)
     state.put(tx.conn, "occupancy", {"value": value, "confidence": confidence, "since_reset": since_reset}, iso(at))
     tx.publish("occupancy", at, value=value, confidence=confidence)
 
@@ -159,8 +161,8 @@ def reset_if_closed(db: Database, config: Config, clock: Clock) -> bool:
         return False
     with db.write() as conn:
         since = current(conn)["since_reset"]
-        if since is not None and parse_iso(since) >= closing:
-            return False
+        if since is None or parse_iso(since) >= closing:
+            return False  # nothing counted yet, or already reset since that closing
         ctx = TopicContext(config.mqtt.topic_prefix, config.site.id)
         reset(conn, ctx, now, "closing time", config.site.zone)
     return True

@@ -110,8 +110,10 @@ def test_the_closing_time_job_resets_once_after_closing(
 ) -> None:
     # Monday closes 22:00 London time (22:00 UTC in March)
     last_run: dict[str, float] = {}
-    assert "occupancy-closing-reset" in housekeeping.run_due(db, config, clock, last_run)  # first start: a clean slate
+    housekeeping.run_due(db, config, clock, last_run)
+    assert db.conn().execute("SELECT count(*) FROM sensor_events").fetchone()[0] == 0  # nothing counted: no reset
     passes(recorder, clock, "in", "in", "in")
+    assert occupancy.current(db.conn())["since_reset"] == "2026-03-02T09:00:05.000Z"  # counting began
     clock.advance(60)  # the monotonic clock must move for the job to be due
     clock.set(datetime(2026, 3, 2, 21, 59, tzinfo=UTC))
     housekeeping.run_due(db, config, clock, last_run)
@@ -122,6 +124,10 @@ def test_the_closing_time_job_resets_once_after_closing(
     now = occupancy.current(db.conn())
     assert now["value"] == 0 and now["since_reset"] == "2026-03-02T22:01:30.000Z"
     assert not occupancy.reset_if_closed(db, config, clock)  # once per closing
+    # the agent was off at closing time: the first run after it resets
+    passes(recorder, clock, "in")
+    clock.set(datetime(2026, 3, 3, 23, 30, tzinfo=UTC))
+    assert occupancy.reset_if_closed(db, config, clock)
 
 
 def test_last_closing_handles_closed_days_and_midnight(config: Config) -> None:
