@@ -184,6 +184,7 @@ class Publisher:
         self._last_sent = 0
         self._more = True  # the last read of the outbox may have left rows behind
         self._backoff = MIN_BACKOFF
+        self._disconnect_reason = ""
         self._pause_due = False  # set under the lock; the wait itself happens outside it
         # Serialises every use of paho and of the in-flight map between the publisher thread
         # and kick(). Never taken inside a paho callback (those only append to _facts).
@@ -360,7 +361,7 @@ class Publisher:
             elif isinstance(fact, _Connected):
                 self._on_connack(conn, fact)
             elif isinstance(fact, _Disconnected):
-                self.connected = False
+                self._disconnect_reason = fact.reason  # _lost() reports it once the socket is gone
             elif isinstance(fact, _Received):
                 self._on_received(conn, fact)
         if acked:
@@ -409,7 +410,11 @@ class Publisher:
     def _lost(self, conn: sqlite3.Connection) -> None:
         was = self.connected
         self._drop_client()
-        reason = f"lost the connection to {self.config.host}:{self.config.port}; retrying (the outbox keeps everything)"
+        why = f" ({self._disconnect_reason})" if self._disconnect_reason else ""
+        self._disconnect_reason = ""
+        reason = (
+            f"lost the connection to {self.config.host}:{self.config.port}{why}; retrying (the outbox keeps everything)"
+        )
         if was or self.last_error == "":
             self._offline(conn, reason)
         self._pause_due = True

@@ -1,8 +1,9 @@
 """Publishing, against bare paho on the same private Mosquitto in the same run.
 
 (a) Latency: a door edge on a MockFactory pin → DoorSensor → the single writer (event
-    row, state, outbox rows, one transaction) → the publisher → broker → a subscriber;
-    against a bare paho QoS 1 publish → the same subscriber. Median and p99; goal:
+    row, state, outbox rows, one transaction) → the publisher → broker → a subscriber
+    in its own process (bench/listen.py); against a bare paho QoS 1 publish → the same
+    subscriber. Median and p99; goal:
     median ratio <= 2. Samples of the two alternate, so both see the same machine load.
 (b) Drain: 20,000 events queued during an outage, drained by the publisher once the
     broker is reachable (until every one is acknowledged and deleted); against bare
@@ -13,7 +14,10 @@
 from __future__ import annotations
 
 import dataclasses
+import queue
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,39 +45,41 @@ def _client(name: str):  # type: ignore[no-untyped-def]
 
 
 class _Subscriber:
-    """Notes when each awaited topic's next message arrives."""
+    """The subscriber, in its own process (bench/listen.py): when did the next message on
+    the awaited topic arrive (perf_counter, comparable across processes)."""
 
     def __init__(self, broker: Mosquitto, topics: list[str]) -> None:
-        self.arrived: dict[str, float] = {}
-        self.event = threading.Event()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.listen", broker.host, str(broker.port), *topics],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self.lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        if self.lines.get(timeout=20) != "ready":
+            raise RuntimeError("the subscriber process did not subscribe")
         self.waiting_for = ""
-        self.client = _client("bench-subscriber")
-        self.client.on_message = self._on_message
-        ready = threading.Event()
-        self.client.on_subscribe = lambda *args: ready.set()
-        self.client.connect(broker.host, broker.port)
-        self.client.subscribe([(t, 1) for t in topics])
-        self.client.loop_start()
-        ready.wait(10)
 
-    def _on_message(self, client, userdata, msg) -> None:  # type: ignore[no-untyped-def]
-        now = time.perf_counter()
-        if msg.topic == self.waiting_for and not self.event.is_set():
-            self.arrived[msg.topic] = now
-            self.event.set()
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.strip())
 
     def expect(self, topic: str) -> None:
         self.waiting_for = topic
-        self.event.clear()
 
     def wait(self) -> float:
-        if not self.event.wait(10):
-            raise RuntimeError(f"no message on {self.waiting_for} within 10 s")
-        return self.arrived[self.waiting_for]
+        while True:
+            stamp, topic = self.lines.get(timeout=10).split(" ", 1)
+            if topic == self.waiting_for:
+                return float(stamp)
 
     def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        if self.process.stdout:
+            self.process.stdout.close()
 
 
 def _config(tmp: Path, broker: Mosquitto, name: str) -> Config:
@@ -105,6 +111,7 @@ def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
     recorder.start()
     publisher.start()
     factory = pins.make_factory("mock")
+    assert factory is not None
     pins.install(factory)
     door_topic = ctx.full("door/front")
     bare_topic = ctx.full("bench/bare")

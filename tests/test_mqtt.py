@@ -253,3 +253,18 @@ def test_no_broker_is_said_in_words(db: Database, config: Config, clock: ManualC
         assert "connection refused" in publishing.broker_status(db.conn())["detail"]
     finally:
         running.publisher.stop()
+
+
+def test_every_outage_is_reported_not_only_the_first(
+    hall: Running, broker: Mosquitto, mqtt_listener: Listener
+) -> None:
+    conn = hall.db.conn()
+    wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["connected"])
+    for _ in range(2):
+        broker.stop()
+        wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["status"] == "offline")
+        assert "lost the connection" in publishing.broker_status(conn)["detail"] or "connection refused" in (
+            publishing.broker_status(conn)["detail"]
+        )
+        broker.start()
+        wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["connected"], timeout=30)
