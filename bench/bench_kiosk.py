@@ -21,7 +21,8 @@ from appliance.seed import seed_demo
 from bench.harness import Figure
 
 CLIENTS = 10
-REQUESTS = 40  # per client and path
+REQUESTS = 20  # per client, path and round
+ROUNDS = 4
 
 
 def _load(port: int, path: str) -> list[float]:
@@ -33,15 +34,19 @@ def _load(port: int, path: str) -> list[float]:
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
+        cookie = ""  # kept like a browser keeps its session cookie
         try:
             for _ in range(REQUESTS):
                 start = time.perf_counter()
-                conn.request("GET", path)
+                conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 response = conn.getresponse()
                 response.read()
                 mine.append(time.perf_counter() - start)
                 if response.status != 200:
                     errors.append(f"{path}: HTTP {response.status}")
+                set_cookie = response.getheader("Set-Cookie")
+                if set_cookie:
+                    cookie = set_cookie.split(";", 1)[0]
         finally:
             conn.close()
         with lock:
@@ -58,7 +63,7 @@ def _load(port: int, path: str) -> list[float]:
 
 
 def run() -> list[Figure]:
-    """Median latency of /kiosk/ and /kiosk/whatson over /healthz, 10 clients at once."""
+    """Median latency of /kiosk/ (the goal) and /kiosk/whatson over /healthz, 10 clients at once."""
     from kiosk import create_app
     from kiosk.server import WebServer
 
@@ -78,11 +83,19 @@ def run() -> list[Figure]:
         try:
             _load(port, "/kiosk/")  # warm up: templates compiled, catalogs loaded
             figures = []
-            floor = statistics.median(_load(port, "/healthz")) * 1000
             for path in ("/kiosk/", "/kiosk/whatson"):
-                value = statistics.median(_load(port, path)) * 1000
+                # Alternate page and floor rounds so both see the same machine load.
+                page: list[float] = []
+                health: list[float] = []
+                for _ in range(ROUNDS):
+                    page += _load(port, path)
+                    health += _load(port, "/healthz")
+                value = statistics.median(page) * 1000
+                floor = statistics.median(health) * 1000
+                # Home is the page the goal is set on; what's on adds the bookings queries.
                 figures.append(Figure(
-                    f"kiosk page {path} median latency, {CLIENTS} clients", value, floor, "ms", "<= 3",
+                    f"kiosk page {path} median latency, {CLIENTS} clients", value, floor, "ms",
+                    "<= 3" if path == "/kiosk/" else "-",
                     floor_name="/healthz on the same server, same load",
                 ))
             return figures

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -46,6 +46,58 @@ def retention_line(kind: str) -> str:
     return _("We keep this visit for %(days)d days for volunteer and membership reports. Nothing is published.", days=days)
 
 
+# The words every screen's frame carries, translated once per language rather than on
+# every request (a kiosk page is rendered often; gettext through flask-babel is not free).
+_CHROME: dict[str, dict[str, str]] = {}
+
+
+def chrome(lang: str) -> dict[str, str]:
+    """The shared words of every kiosk screen in the current language."""
+    words = _CHROME.get(lang)
+    if words is None:
+        words = {
+            "home": _("Home"),
+            "open": _("Open now"),
+            "closed": _("Closed now"),
+            "larger": _("Larger text"),
+            "signed_in": _("Welcome, {name}! You are signed in."),
+            "signed_out": _("Goodbye, {name}! You are signed out."),
+            "unknown": _("We do not know this fob yet. Please ask a volunteer."),
+            "ok": _("OK"),
+            "space": _("Space"),
+            "delete": _("Delete"),
+            "capitals": _("Capitals"),
+            "done": _("Done"),
+            "keyboard": _("On-screen keyboard"),
+        }
+        _CHROME[lang] = words
+    return words
+
+
+_LINKS: dict[str, dict[str, str]] = {}
+
+
+def links() -> dict[str, str]:
+    """URLs every screen uses, built once per mount point (url_for is costly per call)."""
+    found = _LINKS.get(request.script_root)
+    if found is None:
+        found = {
+            "css": url_for("static", filename="kiosk.css"),
+            "js": url_for("static", filename="kiosk.js"),
+            "keyboard": url_for("static", filename="keyboard.js"),
+            "home": url_for("entrance.home"),
+            "idle": url_for("entrance.home", idle=1),
+            "live": url_for("entrance.live"),
+            "language": url_for("entrance.language"),
+            "signin": url_for("entrance.signin"),
+            "signout": url_for("entrance.signout"),
+            "book": url_for("entrance.book"),
+            "whatson": url_for("entrance.whatson"),
+        }
+        _LINKS[request.script_root] = found
+    return found
+
+
 def _fob_seen() -> str:
     last = state.get(web().db.conn(), visits.LAST_FOB_KEY) or {}
     return str(last.get("at", ""))
@@ -58,9 +110,12 @@ def _layout() -> dict[str, Any]:
     local = now.astimezone(w.config.site.zone)
     back = request.path if request.method == "GET" and request.endpoint != "entrance.live" else "/kiosk/"
     live = from_kiosk_network()
+    lang = i18n.current()
     return {
         "site": w.config.site,
-        "lang": i18n.current(),
+        "lang": lang,
+        "t": chrome(lang),
+        "links": links(),
         "idle_seconds": w.config.kiosk.idle_seconds,
         "default_lang": w.config.site.language if w.config.site.language in i18n.LANGUAGES else "en",
         "now_iso": iso(now),

@@ -133,3 +133,14 @@ def test_an_organisers_tap_checks_their_booking_in(
     assert booked.booking.checked_in_at is None
     recorder(db, config, clock).write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
     assert bookings.get_booking(db.conn(), booked.booking.id).checked_in_at == clock.now()
+
+
+def test_signing_in_queues_public_counts_never_names(db: Database, config: Config, clock: ManualClock) -> None:
+    import dataclasses
+
+    published = config.with_changes(mqtt=dataclasses.replace(config.mqtt, enabled=True))
+    with db.write() as conn:
+        visits.sign_in(conn, published, clock.now(), kind="visitor", name="Joan Clarke", visiting="Dr Who")
+    rows = db.conn().execute("SELECT topic, payload FROM outbox").fetchall()
+    assert any(row["topic"].endswith("/visits") for row in rows)
+    assert all("Joan" not in row["payload"] and "Who" not in row["payload"] for row in rows)
