@@ -12,19 +12,16 @@ import dataclasses
 import os
 import pty
 import shutil
-import threading
-import time
 import tty
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import paho.mqtt.client as paho
 import pytest
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
-from paho.mqtt.enums import CallbackAPIVersion
+from mqttkit import Listener, make_listener
 
 from appliance.broker import Mosquitto, find_mosquitto
 from appliance.clock import ManualClock
@@ -81,85 +78,6 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
     instance.start()
     yield instance
     instance.stop()
-
-
-@dataclass
-class Received:
-    """One message as a subscriber saw it."""
-
-    topic: str
-    payload: bytes
-    retain: bool
-    qos: int
-    arrived: float  # time.monotonic()
-
-    @property
-    def text(self) -> str:
-        """The payload as text."""
-        return self.payload.decode("utf-8", errors="replace")
-
-
-@dataclass
-class Listener:
-    """A subscriber on '#' that records every message with its arrival time."""
-
-    client: paho.Client
-    messages: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
-
-    def snapshot(self) -> list[Received]:
-        """The messages so far."""
-        with self.lock:
-            return list(self.messages)
-
-    def on(self, topic: str) -> list[Received]:
-        """Messages on one topic."""
-        return [m for m in self.snapshot() if m.topic == topic]
-
-    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 10.0) -> list[Received]:
-        """Wait until ``predicate(messages)`` holds; fail the test with what arrived if it never does."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while not predicate(self.snapshot()):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [(m.topic, m.text[:80]) for m in self.snapshot()[-20:]]
-                    pytest.fail(f"the expected MQTT messages did not arrive; last seen: {seen}")
-                self.arrived.wait(min(remaining, 0.1))
-        return self.snapshot()
-
-    def clear(self) -> None:
-        """Forget what was recorded."""
-        with self.lock:
-            self.messages.clear()
-
-
-def make_listener(host: str, port: int, topic: str = "#") -> Listener:
-    """Connect a recording subscriber and wait until its subscription is active."""
-    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"listener-{os.getpid()}-{time.monotonic_ns()}")
-    listener = Listener(client)
-    subscribed = threading.Event()
-
-    def on_message(c, userdata, msg):  # type: ignore[no-untyped-def]
-        with listener.lock:
-            listener.messages.append(Received(msg.topic, msg.payload, bool(msg.retain), msg.qos, time.monotonic()))
-        with listener.arrived:
-            listener.arrived.notify_all()
-
-    def on_connect(c, userdata, flags, reason_code, properties):  # type: ignore[no-untyped-def]
-        c.subscribe(topic, qos=1)
-
-    client.on_message = on_message
-    client.on_connect = on_connect
-    client.on_subscribe = lambda *args: subscribed.set()
-    client.max_queued_messages_set(0)
-    client.connect(host, port)
-    client.loop_start()
-    if not subscribed.wait(10):
-        client.loop_stop()
-        pytest.fail(f"could not subscribe on the test broker at {host}:{port}")
-    return listener
 
 
 @pytest.fixture

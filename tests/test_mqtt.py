@@ -13,7 +13,7 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
-from conftest import Listener, Received, make_listener
+from mqttkit import Listener, Received, make_listener
 from paho.mqtt.enums import CallbackAPIVersion
 
 from appliance import outbox, publishing, visits

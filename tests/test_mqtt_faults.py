@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as paho
 import pytest
-from conftest import Listener, Received
+from mqttkit import Listener, Received
 from paho.mqtt.enums import CallbackAPIVersion
 from test_mqtt import Running, start, wait_until
 

@@ -8,7 +8,7 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
-from conftest import Listener
+from mqttkit import Listener
 from test_mqtt import start, wait_until
 
 from appliance import bookings, fobs, outbox, people, publishing, visits
