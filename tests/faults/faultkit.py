@@ -4,6 +4,7 @@ database looks. (A module of its own so the test files can import it.)"""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -231,3 +232,27 @@ def first_occurrences(ids: list[str]) -> list[str]:
             seen.add(i)
             order.append(i)
     return order
+
+
+# Rows a refused request may legitimately leave: the lockout's record of failed logins.
+NOT_STORED_FROM_A_REQUEST = {"login_attempts", "schema_migrations", "sqlite_sequence"}
+
+
+def fingerprint(db: Path) -> dict[str, str]:
+    """A digest of every table's rows, to tell whether a request stored anything."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        digest = {}
+        for table in tables:
+            if table in NOT_STORED_FROM_A_REQUEST:
+                continue
+            h = hashlib.sha256()
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                h.update(repr(tuple(row)).encode())
+            digest[table] = h.hexdigest()
+        return digest
+
+
+def changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Tables whose rows differ."""
+    return sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
