@@ -272,6 +272,12 @@ def _do_signout() -> Any:
     )
 
 
+@bp.get("/<path:unknown>")
+def not_found(unknown: str) -> None:
+    """Any other /kiosk/ address: the kiosk's own friendly page, with a way back to Home."""
+    abort(404)
+
+
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> tuple[str, int]:
     log.exception("unexpected error on %s %s", request.method, request.path)

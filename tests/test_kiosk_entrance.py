@@ -192,3 +192,9 @@ def test_bad_booking_urls_are_friendly(client: Any) -> None:
     for url in ("/kiosk/book/nowhere", "/kiosk/book/main-hall/yesterday", "/kiosk/book/main-hall/2026-03-02T10:00/7"):
         response = client.get(url)
         assert response.status_code == 404 and "Back to the start" in text(response), url
+
+
+def test_unknown_kiosk_addresses_get_the_kiosk_error_page(client: Any) -> None:
+    missing = client.get("/kiosk/no/such/page")
+    assert missing.status_code == 404 and "Back to the start" in text(missing) and "kiosk.css" in text(missing)
+    assert "history.back" not in text(missing)
