@@ -100,6 +100,18 @@ def create(conn: sqlite3.Connection, name: str, password: str, at: datetime) -> 
         audit.record(conn, name, "admin_created", "", at)
 
 
+def set_password(conn: sqlite3.Connection, name: str, password: str, at: datetime) -> None:
+    """Give an existing admin a new password; raise AdminError if unknown or too short."""
+    if len(password) < MIN_PASSWORD:
+        raise AdminError(f"the password for {name!r} is too short: use at least {MIN_PASSWORD} characters")
+    password_hash = hash_password(password)
+    with transaction(conn):
+        cur = conn.execute("UPDATE admins SET password_hash = ? WHERE name = ?", (password_hash, name))
+        if cur.rowcount == 0:
+            raise AdminError(f"there is no admin called {name!r}")
+        audit.record(conn, name, "password_changed", "", at)
+
+
 def names(conn: sqlite3.Connection) -> list[str]:
     """Every admin's name, sorted."""
     return [r["name"] for r in conn.execute("SELECT name FROM admins ORDER BY name")]

@@ -135,7 +135,10 @@ def web(ctx: click.Context, config_path: Path) -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="Keep the data in this file.")
 @click.option("--web-port", type=int, default=8080, show_default=True, help="Port of the web pages (0: any free port).")
 @click.option("--broker", help="Use this broker (HOST:PORT) instead of starting a private one.")
-@click.option("--speed", type=float, default=1.0, show_default=True, help="Simulated time runs this many times faster.")
+@click.option(
+    "--speed", type=float, default=5.0, show_default=True,
+    help="Simulated visitors come this many times faster than in a real hall (1: real pace).",
+)
 @click.pass_context
 def demo(ctx: click.Context, db_path: Path | None, web_port: int, broker: str | None, speed: float) -> None:
     """Run both roles with simulated hardware and a private broker."""

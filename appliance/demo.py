@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +70,7 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> None:
     """Run the demo until ``wait`` returns (Ctrl-C), then stop everything, broker included."""
-    from appliance import fobs
+    from appliance import admins, fobs
     from appliance.agent import Agent
     from appliance.db import Database
     from appliance.seed import seed_bookings, seed_demo
@@ -98,6 +99,11 @@ def run_demo(
         db.migrate()
         seed_demo(db)
         seed_bookings(db, config)
+        password = secrets.token_urlsafe(9)  # fresh each run, printed below
+        if "demo" in admins.names(db.conn()):
+            admins.set_password(db.conn(), "demo", password, db.clock.now())
+        else:
+            admins.create(db.conn(), "demo", password, db.clock.now())
         with db.write() as conn:
             fobs.assign_demo_cards(conn, fobs.load_secret(fobs.secret_path(config.database.path)))
         db.close()
@@ -118,6 +124,7 @@ def run_demo(
             server.start()
             echo(f"web: {server.url}")
             echo(f"     kiosk {server.url}kiosk/  dashboard {server.url}dashboard/  display {server.url}display/")
+            echo(f"     dashboard login: demo / {password}")
             echo(f"data: {config.database.path}")
             wait()
         finally:

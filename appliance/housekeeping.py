@@ -35,8 +35,15 @@ class Job:
 _JOBS: dict[str, Job] = {}
 
 # Modules holding jobs; importing one registers them.
-JOB_MODULES: list[str] = ["appliance.retention", "appliance.publishing", "appliance.bookings", "appliance.series", "appliance.endofday", "appliance.occupancy",
-                           "appliance.admins"]
+JOB_MODULES: list[str] = [
+    "appliance.retention",
+    "appliance.publishing",
+    "appliance.bookings",
+    "appliance.series",
+    "appliance.endofday",
+    "appliance.occupancy",
+    "appliance.admins",
+]
 
 
 def job(name: str, every_seconds: float) -> Callable[[JobFn], JobFn]:

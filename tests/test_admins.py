@@ -186,3 +186,15 @@ def test_the_agent_forgets_old_login_attempts(db: Database, config, clock: Manua
     clock.advance(days=2)
     assert "admins.forget_login_attempts" in housekeeping.run_due(db, config, clock, {})
     assert db.conn().execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 0
+
+
+def test_set_password_replaces_the_old_one(db) -> None:  # type: ignore[no-untyped-def]
+    from appliance import admins
+
+    conn = db.conn()
+    admins.create(conn, "ada", "first-password-1", db.clock.now())
+    admins.set_password(conn, "ada", "second-password-2", db.clock.now())
+    assert admins.verify(conn, "ada", "second-password-2")
+    assert not admins.verify(conn, "ada", "first-password-1")
+    with pytest.raises(admins.AdminError):
+        admins.set_password(conn, "nobody", "second-password-2", db.clock.now())
