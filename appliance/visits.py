@@ -19,6 +19,12 @@ from appliance.events import FobRead
 from appliance.recorder import Tx, handles
 
 VISITOR = "visitor"
+
+
+def by_name_only(kind: str) -> bool:
+    """Kinds without a people record (visitors, and any extra kind configured, such as
+    contractors) sign in with a typed name; members and volunteers are a person."""
+    return kind not in people.KINDS
 # What the kiosk shows after a tap (first name only, on the Pi's own screen).
 LAST_FOB_KEY = "kiosk/last_fob"
 # The last card nobody holds, for the dashboard's assign-a-fob form.
@@ -133,7 +139,7 @@ def sign_in(
         visitor_name = _clean(name, "name")
         if not visitor_name:
             raise VisitError("Please type your name.")
-        if kind != VISITOR:
+        if not by_name_only(kind):
             raise VisitError(f"A {kind} signs in with a fob, their whole name or their member number.")
     else:
         person = people.get(conn, person_id)
@@ -201,13 +207,13 @@ def sign_out_by_name(conn: sqlite3.Connection, config: Config, now: datetime, te
 
 def retention_days(config: Config, kind: str) -> int:
     """How many days a visit of this kind keeps its details."""
-    return config.privacy.visitor_days if kind == VISITOR else config.privacy.member_visit_days
+    return config.privacy.visitor_days if by_name_only(kind) else config.privacy.member_visit_days
 
 
 def retention_notice(config: Config, kind: str) -> str:
     """The one line shown before confirming a sign-in: what is kept and for how long."""
     days = retention_days(config, kind)
-    if kind == VISITOR:
+    if by_name_only(kind):
         return f"We keep your name and reason for {days} days, then delete them. Nothing is published."
     return f"We keep this visit for {days} days for volunteer and membership reports. Nothing is published."
 
@@ -278,7 +284,9 @@ def sign_in_named(
     A member or volunteer who cannot be identified gets the same message whoever else
     exists, so nothing about other people leaks.
     """
-    if kind == VISITOR:
+    if kind not in config.kiosk.visit_kinds:
+        raise VisitError(f"Kind {kind!r} is not offered here; choose one of {', '.join(config.kiosk.visit_kinds)}.")
+    if by_name_only(kind):
         return sign_in(conn, config, now, kind=kind, name=name, visiting=visiting, activity=activity, source=source)
     person = people.identify(conn, name)
     if person is None:

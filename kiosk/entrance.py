@@ -41,7 +41,7 @@ def kind_labels() -> dict[str, str]:
 def retention_line(kind: str) -> str:
     """The one line saying what is kept and for how long, in the screen's language."""
     days = visits.retention_days(web().config, kind)
-    if kind == visits.VISITOR:
+    if visits.by_name_only(kind):
         return _("We keep your name and reason for %(days)d days, then delete them. Nothing is published.", days=days)
     return _("We keep this visit for %(days)d days for volunteer and membership reports. Nothing is published.", days=days)
 
@@ -205,6 +205,7 @@ def _signin_page(kind: str, form: dict[str, str], error: str = "", code: int = 2
         notice=retention_line(kind),
         form=form,
         error=error,
+        by_name=visits.by_name_only(kind),
     )
     return page, code
 
@@ -235,7 +236,7 @@ def _do_signin(kind: str) -> Any:
                 visiting=form["visiting"], activity=form["activity"] if kind == "volunteer" else "",
             )
     except visits.VisitError as exc:
-        if kind != visits.VISITOR:
+        if not visits.by_name_only(kind):
             message = _("We could not find that name or member number. Try your member number, or ask a volunteer.")
         else:
             message = _("Sorry, that did not work: %(reason)s", reason=str(exc))

@@ -144,3 +144,17 @@ def test_signing_in_queues_public_counts_never_names(db: Database, config: Confi
     rows = db.conn().execute("SELECT topic, payload FROM outbox").fetchall()
     assert any(row["topic"].endswith("/visits") for row in rows)
     assert all("Joan" not in row["payload"] and "Who" not in row["payload"] for row in rows)
+
+
+def test_an_extra_configured_kind_signs_in_by_name_like_a_visitor(
+    db: Database, config: Config, clock: ManualClock
+) -> None:
+    import dataclasses
+
+    extra = config.with_changes(kiosk=dataclasses.replace(config.kiosk, visit_kinds=("visitor", "contractor")))
+    with db.write() as conn:
+        visit = visits.sign_in_named(conn, extra, clock.now(), kind="contractor", name="Bob Builder")
+        with pytest.raises(visits.VisitError, match="not offered"):
+            visits.sign_in_named(conn, extra, clock.now(), kind="member", name="Bob Builder")
+    assert (visit.kind, visit.person_id, visit.name) == ("contractor", None, "Bob Builder")
+    assert visits.retention_days(extra, "contractor") == config.privacy.visitor_days
