@@ -137,6 +137,9 @@ class Mosquitto:
             [self.binary, "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # Its own session: a Ctrl-C in the demo's terminal reaches only the demo, which
+            # says 'offline' on the broker and then stops it, in that order.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
