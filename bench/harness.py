@@ -144,7 +144,11 @@ def machine() -> str:
 def _number(value: float, unit: str) -> str:
     if math.isnan(value):
         return "n/a"
-    return f"{value:.4g} {unit}".strip()
+    if math.isinf(value):
+        return f"inf {unit}".strip()
+    # whole numbers and large ones read better without an exponent (10000 passes, 58390 B)
+    text = f"{value:.0f}" if abs(value) >= 1000 or (value == int(value) and abs(value) < 1e15) else f"{value:.4g}"
+    return f"{text} {unit}".strip()
 
 
 def table(figures: list[Figure]) -> str:
@@ -234,13 +238,18 @@ def run_one(name: str) -> dict:
 
 
 def main(selected: list[str] | None = None) -> int:
-    """Run the benchmarks, print the table, write bench/RESULTS.md. Always exits 0."""
+    """Run the benchmarks, print the table, write bench/RESULTS.md. Always exits 0.
+
+    ``--render`` only rewrites RESULTS.md from bench/results.json (no measuring).
+    """
+    if selected == ["--render"]:
+        RESULTS_MD.write_text(render(_load_results()), encoding="utf-8")
+        print(RESULTS_MD.read_text(encoding="utf-8"))
+        return 0
     names = selected or discover()
     unknown = [n for n in names if n not in discover()]
+    # a full run starts afresh; a run of some modules replaces only their rows
     results = _load_results() if selected else {}
-    if not selected:
-        # a full run starts afresh, but keeps nothing of modules that no longer exist
-        results = {}
     for name in names:
         if name in unknown:
             print(f"no benchmark named {name} (have: {', '.join(discover())})")
