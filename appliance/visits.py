@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from appliance import bookings, people, publishing, state
-from appliance.clock import iso
+from appliance.clock import iso, parse_iso
 from appliance.config import BookingConfig, Config
 from appliance.events import FobRead
 from appliance.recorder import Tx, handles
@@ -185,8 +185,11 @@ def sign_out(
         raise VisitError(f"No visit with id {visit_id}.")
     if visit.signed_out_at is not None:
         raise VisitError(f"Visit {visit_id} has already ended.")
+    # A Pi has no real-time clock: if NTP moved the clock back since the sign-in, the
+    # visit ends when it began rather than before it (hours are never negative).
+    ended_at = max(now, parse_iso(visit.signed_in_at))
     conn.execute(
-        "UPDATE visits SET signed_out_at = ?, end_reason = ? WHERE id = ?", (iso(now), reason, visit_id)
+        "UPDATE visits SET signed_out_at = ?, end_reason = ? WHERE id = ?", (iso(ended_at), reason, visit_id)
     )
     _refresh(conn, config, now)
     ended = get(conn, visit_id)

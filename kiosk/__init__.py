@@ -14,6 +14,7 @@ from appliance.clock import Clock, SystemClock, iso
 from appliance.config import Config
 from appliance.db import Database, get_setting, put_setting
 from kiosk.context import Web
+from kiosk.converters import DatabaseIntConverter
 
 
 def _secret_key(db: Database, clock: Clock) -> str:
@@ -46,6 +47,7 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     from kiosk import api, auth, dashboard, display, entrance, errors, health, live
     from kiosk import calendar as calendar_feeds
 
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API is guarded by network or token, not a form token
     for module in (entrance, auth, dashboard, display, api, live, health, calendar_feeds):

@@ -54,3 +54,9 @@ def test_pages_render_in_chromium(live_server, page) -> None:  # type: ignore[no
         response = page.goto(live_server.url + path)
         assert response is not None and response.status == 200
         assert page.locator("h1").first.inner_text().strip() == "Our Community Hall"
+
+
+def test_an_id_too_big_for_sqlite_is_404_not_500(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/visits/9223372036854775808/end")
+    assert response.status_code == 404
+    assert client.post("/api/v1/visits/9223372036854775807/end").status_code == 404
