@@ -42,5 +42,9 @@ faults: $(STAMP) tools
 docs: $(STAMP)
 	$(BIN)/python -c "from appliance.config import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
 
+## image-check: install.sh into a Debian bookworm arm64 root under qemu, checked inside (root; ~7 min)
+image-check:
+	bash image-build/check-arm64.sh
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

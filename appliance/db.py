@@ -1,11 +1,21 @@
 """The SQLite database: the only channel between the agent and the web role.
 
 WAL mode so readers never block the writer; foreign keys on; a busy timeout so the
-two roles wait for each other instead of failing. ``synchronous=NORMAL`` is chosen
-deliberately: in WAL mode a committed transaction survives the crash or SIGKILL of
-either process (it is in the WAL file), and the SD card is spared an fsync per
-commit. A power cut can lose the last second or so of commits, never corrupt the
-file (see docs/OPERATIONS.md).
+two roles wait for each other instead of failing.
+
+Durability is chosen per role, deliberately. In WAL mode every committed transaction
+survives a crash or SIGKILL of either process (it is in the WAL file). Against a
+power cut:
+
+- the web role's connections use ``synchronous=FULL``: each commit is synced to the
+  card before the screen says "welcome" or shows a booking reference, so what a
+  person was told has been kept survives a power cut too. These writes are few.
+- the agent's use ``synchronous=NORMAL``: sensor events come many times a minute, and
+  an fsync each would wear a cheap SD card out. A power cut can lose the last ~30 s
+  of counts (until the OS or the next checkpoint writes them), never corrupt the file.
+  The web role's next synced commit also syncs the agent's earlier WAL frames.
+
+docs/OPERATIONS.md says the same for volunteers.
 
 Migrations are numbered SQL files in ``appliance/migrations``; whichever role
 starts first applies them inside one ``BEGIN IMMEDIATE`` transaction, so two roles
@@ -75,8 +85,16 @@ def _statements(script: str) -> Iterator[str]:
         raise DatabaseError(f"incomplete SQL statement at the end of a migration: {buffer[:60]!r}")
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """Open a connection with Doorstep's settings (autocommit; use :func:`transaction`)."""
+SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection:
+    """Open a connection with Doorstep's settings (autocommit; use :func:`transaction`).
+
+    ``synchronous`` is "NORMAL" (the agent) or "FULL" (the web role): see the module doc.
+    """
+    if synchronous not in SYNCHRONOUS:
+        raise DatabaseError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -94,7 +112,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
                 raise DatabaseError(f"cannot open the database {path}: {exc}") from None
             time.sleep(0.05)
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
     return conn
 
 
@@ -113,8 +131,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 class Database:
     """The database file, with a connection per thread."""
 
-    def __init__(self, path: str | Path, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, clock: Clock | None = None, synchronous: str = "NORMAL") -> None:
         self.path = Path(path)
+        self.synchronous = synchronous
         self.clock = clock or SystemClock()
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -124,7 +143,7 @@ class Database:
         """This thread's connection, opened on first use."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path)
+            conn = connect(self.path, self.synchronous)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

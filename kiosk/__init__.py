@@ -32,7 +32,8 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     """The application factory."""
     clock = clock or SystemClock()
     app = Flask(__name__)
-    db = Database(config.database.path, clock)
+    # FULL: what the screen confirms to a person survives a power cut (appliance/db.py)
+    db = Database(config.database.path, clock, synchronous="FULL")
     db.migrate()
     app.config.update(
         SECRET_KEY=_secret_key(db, clock),

@@ -71,3 +71,24 @@ def test_data_version_moves_when_another_connection_commits(db: Database) -> Non
         other.execute("INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', 't')")
     other.close()
     assert db.data_version() != before
+
+
+def test_web_role_syncs_every_commit_and_the_agent_does_not(config, clock) -> None:  # type: ignore[no-untyped-def]
+    from kiosk import create_app
+
+    app = create_app(config, clock=clock)
+    try:
+        web_db = app.extensions["doorstep"].db
+        assert web_db.conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        app.extensions["doorstep"].close()
+    agent_db = Database(config.database.path, clock)
+    assert agent_db.conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    agent_db.close()
+
+
+def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
+    from appliance.db import DatabaseError
+
+    with pytest.raises(DatabaseError):
+        connect(tmp_path / "x.db", "OFF")
