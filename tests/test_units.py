@@ -209,7 +209,9 @@ def test_kiosk_runs_chromium_in_cage_on_tty1(kiosk: dict[str, list[str]]) -> Non
     assert kiosk["Service.TTYPath"] == ["/dev/tty1"]
     assert kiosk["Service.PAMName"] == ["doorstep-kiosk"]
     assert kiosk["Service.Restart"] == ["always"]
-    assert kiosk["Unit.Requires"] == ["doorstep-web.service"]
+    assert kiosk["Unit.Wants"][0] == "doorstep-web.service"  # Wants, not Requires: a web crash must not end the kiosk
+    assert kiosk["Unit.PartOf"] == ["doorstep-web.service"]
+    assert "Unit.Requires" not in kiosk
     assert "doorstep-web.service" in kiosk["Unit.After"]
 
 
