@@ -38,16 +38,20 @@ class Web:
         with self._lock:
             self.streams -= 1
 
-    def close(self, grace: float = 3.0) -> None:
-        """End live streams, then close connections.
-
-        Closing a connection another thread is using can crash sqlite3, so the
-        streams are told to end (the watcher stops) and given time to do so first.
-        """
+    def end_streams(self, grace: float = 3.0) -> None:
+        """Tell live streams to end (the watcher stops) and give them time to finish."""
         self.watcher.stop()
         deadline = time.monotonic() + grace
         while self.streams > 0 and time.monotonic() < deadline:
             time.sleep(0.02)
+
+    def close(self, grace: float = 3.0) -> None:
+        """End live streams, then close connections.
+
+        Closing a connection another thread is using can crash sqlite3, so the
+        streams are told to end and given time to do so first.
+        """
+        self.end_streams(grace)
         self.db.close()
 
 

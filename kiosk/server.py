@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,22 @@ class WebServer:
         return bool(self._thread and self._thread.is_alive())
 
     def close(self) -> None:
-        """Stop serving."""
-        self.server.close()
+        """Stop serving: end live streams, close every socket from the loop's own thread,
+        stop the worker threads, then close the database.
+
+        waitress's server.close() only closes the listening socket; open client
+        channels keep its loop running, and closing them from another thread makes
+        its poll() fail with "Bad file descriptor". So the close runs as a thunk on the
+        loop thread, after which the loop has nothing left and returns.
+        """
         web = self.app.extensions.get("doorstep")
         if web is not None:
+            web.end_streams()
+        if self._thread is not None and self._thread.is_alive():
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+            self._thread.join(timeout=5)
+        else:
+            wasyncore.close_all(self.server._map)
+        self.server.task_dispatcher.shutdown(timeout=5)
+        if web is not None:
             web.close()
-        if self._thread:
-            self._thread.join(timeout=2)
