@@ -8,7 +8,7 @@ Booking and what's on are in :mod:`kiosk.entrance_booking`.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -274,7 +274,7 @@ def _do_signout() -> Any:
 
 
 @bp.get("/<path:unknown>")
-def not_found(unknown: str) -> None:
+def not_found(unknown: str) -> NoReturn:
     """Any other /kiosk/ address: the kiosk's own friendly page, with a way back to Home."""
     abort(404)
 
