@@ -8,6 +8,7 @@ Booking and what's on are in :mod:`kiosk.entrance_booking`.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from appliance import state, visits
 from appliance.clock import iso, parse_iso
+from appliance.config import Config
 from appliance.status import is_open
 from kiosk import i18n
 from kiosk.access import from_kiosk_network, kiosk_write
@@ -149,7 +151,21 @@ def home() -> str:
     return render_template(
         "entrance/home.html",
         rollcall=bool(w.config.kiosk.rollcall_pin),
+        setup_problem=firstboot_problem(w.config),
     )
+
+
+FIRSTBOOT_ERROR = "firstboot-error.txt"
+
+
+def firstboot_problem(config: Config) -> str | None:
+    """The words image-build/firstboot.sh left when doorstep.toml from the SD card's boot
+    partition could not be applied (it sits beside the database), for the screen to show."""
+    path = Path(config.database.path).parent / FIRSTBOOT_ERROR
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[:2000].strip() or None
+    except OSError:
+        return None
 
 
 @bp.post("/language")

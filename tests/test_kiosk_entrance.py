@@ -198,3 +198,14 @@ def test_unknown_kiosk_addresses_get_the_kiosk_error_page(client: Any) -> None:
     missing = client.get("/kiosk/no/such/page")
     assert missing.status_code == 404 and "Back to the start" in text(missing) and "kiosk.css" in text(missing)
     assert "history.back" not in text(missing)
+
+
+def test_a_first_boot_error_is_shown_on_the_kiosk_in_words(client, config) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    assert b'role="alert"' not in client.get("/kiosk/").data
+    problem = Path(config.database.path).parent / "firstboot-error.txt"
+    problem.write_text("doorstep.toml was not applied: doorstep.toml: site.colour is not a known key.\n")
+    page = client.get("/kiosk/").get_data(as_text=True)
+    assert 'role="alert"' in page
+    assert "site.colour is not a known key" in page
