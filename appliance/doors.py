@@ -18,22 +18,20 @@ def _put(tx: Tx, door: str, value: str, since: str, held_open: bool, at: str) ->
 
 @handles(DoorOpened)
 def _opened(tx: Tx, event: DoorOpened) -> None:
-    before = state.get(tx.conn, f"door/{event.door}", {})
     at = iso(event.at)
-    if before.get("state") == "open":
+    value = {"state": "open", "since": at, "held_open": False}
+    if not state.put_unless(tx.conn, f"door/{event.door}", value, at, "state", "open"):
         return  # the state read again at start-up: not a new opening
-    _put(tx, event.door, "open", at, False, at)
     state.add_count(tx.conn, tx.local_day(event.at), event.door, "opened")
     tx.publish("door", event.at, path={"door": event.door}, value="open")
 
 
 @handles(DoorClosed)
 def _closed(tx: Tx, event: DoorClosed) -> None:
-    before = state.get(tx.conn, f"door/{event.door}", {})
     at = iso(event.at)
-    if before.get("state") == "closed":
+    value = {"state": "closed", "since": at, "held_open": False}
+    if not state.put_unless(tx.conn, f"door/{event.door}", value, at, "state", "closed"):
         return
-    _put(tx, event.door, "closed", at, False, at)
     tx.publish("door", event.at, path={"door": event.door}, value="closed")
 
 

@@ -13,6 +13,14 @@ After a commit the single writer calls :meth:`Publisher.kick`, which sends the n
 rows at once on the writer's own thread when the publisher is idle (one lock of ours,
 taken around every use of paho, never inside a callback, never waited for by the
 writer). paho's ``mid`` is the key of an in-memory map only, never of the database.
+
+Acknowledged rows are deleted in batches, not one write transaction per PUBACK (the SD
+card's wear): at most every ``ACK_FLUSH_SECONDS`` or ``ACK_FLUSH_ROWS`` rows, whichever
+comes first, and at stop. Until then the publisher remembers their ids and never sends
+them again, also after a reconnect. Only a crash (SIGKILL, power cut) in that window
+sends them again after the restart: duplicates by id, which at-least-once allows and
+consumers drop. ``broker/last_ack`` (the dashboard's last delivery) is written with
+such a batch, at most every ``LAST_ACK_SECONDS``.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import socket
 import sqlite3
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +53,10 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2  # how often other processes' commits (the web role's) are looked for
 MIN_BACKOFF, MAX_BACKOFF = 1.0, 60.0
+# Deleting acknowledged rows in batches: the bound on duplicates after a crash (see above).
+ACK_FLUSH_SECONDS = 2.0
+ACK_FLUSH_ROWS = 1000
+LAST_ACK_SECONDS = 10.0
 
 
 class MqttError(Exception):
@@ -182,6 +195,13 @@ class Publisher:
         self.client: paho.Client | None = None
         self._inflight: dict[int, int] = {}  # paho mid -> outbox row id (memory only)
         self._last_sent = 0
+        # Acknowledged rows not yet deleted (see the module docstring), and since when
+        # (time.monotonic: real time, as this paces disk writes, not recorded times).
+        self._acked: set[int] = set()
+        self._acked_since = 0.0
+        self._last_ack_at: str | None = None  # when the broker last acknowledged, not yet stored
+        self._last_ack_stored = float("-inf")
+        self._last_acked = float("-inf")
         self._more = True  # the last read of the outbox may have left rows behind
         self._backoff = MIN_BACKOFF
         self._disconnect_reason = ""
@@ -279,6 +299,7 @@ class Publisher:
             while not self._stop.is_set():
                 self.last_progress = self.clock.monotonic()
                 if self.client is None and not self._connect(conn):
+                    self._store_acks(conn, force=True)  # what the lost connection delivered
                     self._pause()
                     continue
                 try:
@@ -297,6 +318,7 @@ class Publisher:
         finally:
             with self._io_lock:
                 self._goodbye()
+            self._store_acks(conn, force=True)
 
     def _connect(self, conn: sqlite3.Connection) -> bool:
         """One connection attempt on a fresh client; False (and the reason recorded) if it failed."""
@@ -329,6 +351,7 @@ class Publisher:
             self.wake.drain()
         with self._io_lock:
             self._service(conn, client, sock in readable, sock in writable, woke)
+        self._store_acks(conn)
 
     def _service(self, conn: sqlite3.Connection, client: paho.Client, readable: bool, writable: bool, woke: bool) -> None:
         rc = MQTTErrorCode.MQTT_ERR_SUCCESS
@@ -365,12 +388,48 @@ class Publisher:
             elif isinstance(fact, _Received):
                 self._on_received(conn, fact)
         if acked:
-            now = iso(self.clock.now())
-            with self.db.write():
-                outbox.acknowledge(conn, acked)
-                state.put(conn, "broker/last_ack", now, now)
+            if not self._acked:
+                self._acked_since = time.monotonic()
+            self._acked.update(acked)
+            self._last_ack_at = iso(self.clock.now())
+            self._last_acked = time.monotonic()
             self.delivered += len(acked)
         return bool(acked)
+
+    def _store_acks(self, conn: sqlite3.Connection, force: bool = False) -> None:
+        """Delete the acknowledged rows and store the last delivery time, when due (or ``force``).
+
+        Only the publisher thread touches ``_acked``. If the write fails (a busy or full
+        disk), the ids stay remembered and the next call tries again.
+        """
+        now = time.monotonic()
+        rows_due = bool(self._acked) and (
+            force or len(self._acked) >= ACK_FLUSH_ROWS or now - self._acked_since >= ACK_FLUSH_SECONDS
+        )
+        # The last delivery time rides along with a batch; alone only once the stream went quiet.
+        quiet = not self._acked and now - self._last_acked >= ACK_FLUSH_SECONDS
+        last_due = self._last_ack_at is not None and (
+            force or (now - self._last_ack_stored >= LAST_ACK_SECONDS and (rows_due or quiet))
+        )
+        if not (rows_due or last_due):
+            return
+        ids = sorted(self._acked) if rows_due else []
+        try:
+            with self.db.write():
+                if ids:
+                    outbox.acknowledge(conn, ids)
+                if last_due and self._last_ack_at is not None:
+                    state.put(conn, "broker/last_ack", self._last_ack_at, self._last_ack_at)
+        except sqlite3.Error as exc:
+            if force:  # stopping: the rows are only sent again after the restart
+                log.warning("publisher: could not delete %d delivered messages (%s)", len(ids), exc)
+                return
+            raise
+        with self._io_lock:  # kick() reads the set on the writer's thread, under this lock
+            self._acked.difference_update(ids)
+        if last_due:
+            self._last_ack_at = None
+            self._last_ack_stored = now
 
     def _on_connack(self, conn: sqlite3.Connection, fact: _Connected) -> None:
         if not fact.ok:
@@ -451,6 +510,9 @@ class Publisher:
         rows = outbox.pending(conn, self._last_sent, room)
         self._more = len(rows) == room
         for row in rows:
+            if row.id in self._acked:  # delivered before a reconnect, its deletion not yet due
+                self._last_sent = row.id
+                continue
             info = client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
             if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_QUEUE_SIZE):
                 self._more = True

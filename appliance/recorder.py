@@ -71,14 +71,31 @@ def handles(event_type: type[E]) -> Callable[[Callable[[Tx, E], None]], Callable
     return register
 
 
+# Per event type, worked out once: its own field names and its kind (on every event's path).
+_FIELDS: dict[type[Event], tuple[str, ...]] = {}
+_KINDS: dict[type[Event], str] = {}
+
+
+def _fields(event: Event) -> tuple[str, ...]:
+    names = _FIELDS.get(type(event))
+    if names is None:
+        names = _FIELDS[type(event)] = tuple(f.name for f in dataclasses.fields(event) if f.name not in ("id", "at"))
+    return names
+
+
+def _kind(event: Event) -> str:
+    kind = _KINDS.get(type(event))
+    if kind is None:
+        kind = _KINDS[type(event)] = event.kind
+    return kind
+
+
 def event_data(event: Event) -> dict[str, Any]:
     """The event's own fields (not id/at) as JSON-ready values."""
     data = {}
-    for f in dataclasses.fields(event):
-        if f.name in ("id", "at"):
-            continue
-        value = getattr(event, f.name)
-        data[f.name] = iso(value) if isinstance(value, datetime) else value
+    for name in _fields(event):
+        value = getattr(event, name)
+        data[name] = iso(value) if isinstance(value, datetime) else value
     return data
 
 
@@ -97,16 +114,17 @@ def apply(tx: Tx, event: Event) -> None:
     private = getattr(event, "private_fields", ())
     public = {k: v for k, v in data.items() if k not in private}
     at = iso(event.at)
+    kind, sensor = _kind(event), sensor_of(event)
     cur = tx.conn.execute(
         "INSERT OR IGNORE INTO sensor_events (id, at, kind, sensor, data) VALUES (?, ?, ?, ?, ?)",
-        (event.id, at, event.kind, sensor_of(event), json.dumps(public, sort_keys=True)),
+        (event.id, at, kind, sensor, json.dumps(public, sort_keys=True)),
     )
     if cur.rowcount == 0:
         return  # the same event twice (a retry): already recorded
-    for handler in _HANDLERS.get(type(event), []):
+    for handler in _HANDLERS.get(type(event), ()):
         handler(tx, event)
     if getattr(event, "published", True):
-        tx.publish("events", event.at, id=event.id, at=at, kind=event.kind, sensor=sensor_of(event), data=public)
+        tx.publish("events", event.at, id=event.id, at=at, kind=kind, sensor=sensor, data=public)
 
 
 class Recorder:

@@ -16,6 +16,21 @@ def put(conn: sqlite3.Connection, key: str, value: Any, at: str) -> None:
     )
 
 
+def put_unless(conn: sqlite3.Connection, key: str, value: Any, at: str, field: str, current: Any) -> bool:
+    """Set a state value unless its ``field`` already holds ``current``; True if it was set.
+
+    One statement instead of a read and a write: the hot path of every door event.
+    """
+    row = conn.execute(
+        "INSERT INTO state (key, value, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+        " WHERE json_extract(state.value, ?) IS NOT ?"
+        " RETURNING 1",
+        (key, json.dumps(value, sort_keys=True), at, f"$.{field}", current),
+    ).fetchone()
+    return row is not None
+
+
 def get(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
     """A state value, or ``default`` when never set."""
     row = conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
