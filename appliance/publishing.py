@@ -61,6 +61,30 @@ def _fingerprint(msg: Message) -> str:
     return hashlib.sha256(msg.payload.encode("utf-8")).hexdigest()[:32]
 
 
+def _changes(
+    conn: sqlite3.Connection, config: Config, now: datetime, force: tuple[str, ...] = ()
+) -> tuple[list[tuple[Message, str]], list[str]]:
+    """What a refresh would do: (message, fingerprint) to queue, and room topics to clear."""
+    if not config.mqtt.enabled:
+        return [], []
+    ctx = context(config)
+    at = iso(now)
+    seen = state.with_prefix(conn, _SEEN)
+    live: set[str] = set()
+    queue: list[tuple[Message, str]] = []
+    for name, path, values in _derived(conn, config, now):
+        timed = dict(values, at=at) if name != "discovery" else values
+        msg = message(ctx, name, path=path, **timed)
+        untimed = message(ctx, name, path=path, **(dict(values, at="") if name != "discovery" else values))
+        live.add(msg.topic)
+        fingerprint = _fingerprint(untimed)
+        if seen.get(msg.topic) != fingerprint or name in force:
+            queue.append((msg, fingerprint))
+    # A room that went (deleted or made private): its retained message is cleared.
+    gone = [key for key in seen if key not in live and key.startswith(ctx.full("rooms/"))]
+    return queue, gone
+
+
 def refresh(conn: sqlite3.Connection, config: Config, now: datetime, force: tuple[str, ...] = ()) -> int:
     """Queue every derived retained topic whose content changed; return how many were queued.
 
@@ -68,32 +92,15 @@ def refresh(conn: sqlite3.Connection, config: Config, now: datetime, force: tupl
     ``force`` names topics (e.g. ``("discovery",)``) to queue even if unchanged.
     Does nothing when MQTT is switched off.
     """
-    if not config.mqtt.enabled:
-        return 0
-    ctx = context(config)
+    queue, gone = _changes(conn, config, now, force)
     at = iso(now)
-    seen = state.with_prefix(conn, _SEEN)
-    live: set[str] = set()
-    queued = 0
-    for name, path, values in _derived(conn, config, now):
-        timed = dict(values, at=at) if name != "discovery" else values
-        msg = message(ctx, name, path=path, **timed)
-        untimed = message(ctx, name, path=path, **(dict(values, at="") if name != "discovery" else values))
-        key = msg.topic
-        live.add(key)
-        fingerprint = _fingerprint(untimed)
-        if seen.get(key) == fingerprint and name not in force:
-            continue
+    for msg, fingerprint in queue:
         outbox.enqueue(conn, msg, at)
-        state.put(conn, _SEEN + key, fingerprint, at)
-        queued += 1
-    for key in seen:
-        if key not in live and key.startswith(ctx.full("rooms/")):
-            # A room that went (deleted or made private): clear its retained message.
-            outbox.enqueue(conn, Message(key, "", 1, True), at)
-            conn.execute("DELETE FROM state WHERE key = ?", (_SEEN + key,))
-            queued += 1
-    return queued
+        state.put(conn, _SEEN + msg.topic, fingerprint, at)
+    for key in gone:
+        outbox.enqueue(conn, Message(key, "", 1, True), at)
+        conn.execute("DELETE FROM state WHERE key = ?", (_SEEN + key,))
+    return len(queue) + len(gone)
 
 
 def announce(conn: sqlite3.Connection, config: Config, now: datetime) -> None:
@@ -131,9 +138,17 @@ def broker_status(conn: sqlite3.Connection) -> dict[str, Any]:
 
 @job("publish-refresh", every_seconds=5)
 def refresh_job(db: Database, config: Config, clock: Clock) -> None:
-    """Publish what changed by time alone (a booking starting, opening hours)."""
-    with db.write() as conn:
-        refresh(conn, config, clock.now())
+    """Publish what changed by time alone (a booking starting, opening hours).
+
+    Looks first without the write lock (nearly always nothing changed, and the single
+    writer must not wait every 5 s while the topics are worked out), then writes only
+    if something did, working it out again inside the transaction.
+    """
+    now = clock.now()
+    queue, gone = _changes(db.conn(), config, now)
+    if queue or gone:
+        with db.write() as conn:
+            refresh(conn, config, now)
 
 
 @job("outbox-bound", every_seconds=60)

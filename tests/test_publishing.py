@@ -12,7 +12,7 @@ import pytest
 from appliance import bookings, housekeeping, outbox, people, publishing, state, visits
 from appliance.clock import ManualClock, iso
 from appliance.config import Config, MqttConfig
-from appliance.db import Database
+from appliance.db import Database, connect
 from appliance.rooms import Room, create_room
 from appliance.status import sentence
 
@@ -148,6 +148,31 @@ def test_the_housekeeping_jobs_refresh_and_bound_the_outbox(hall: Database, cfg:
     assert outbox.events_waiting(hall.conn()) == 3
     assert "status" in _queued(hall)
     assert publishing.broker_status(hall.conn())["dropped"] == 2
+
+
+def test_the_refresh_job_leaves_the_database_alone_when_nothing_changed(
+    hall: Database, cfg: Config, clock: ManualClock
+) -> None:
+    job = {j.name: j for j in housekeeping.jobs()}["publish-refresh"]
+    job.run(hall, cfg, clock)
+    queued = outbox.depth(hall.conn())
+    assert queued == 5  # two rooms, visits, status, discovery
+    # Another connection holds the write lock (as the single writer often does): with
+    # nothing changed the job must not need it (it would wait, then fail "locked").
+    other = connect(hall.path)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        clock.advance(30)
+        job.run(hall, cfg, clock)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert outbox.depth(hall.conn()) == queued
+    with hall.write() as conn:
+        create_room(conn, Room(id="studio", name="Studio", sort_order=2), clock.now())
+    clock.advance(5)
+    job.run(hall, cfg, clock)
+    assert "rooms/studio" in _queued(hall)
 
 
 def test_broker_status_shape(hall: Database, clock: ManualClock) -> None:
