@@ -1,4 +1,5 @@
-"""Room bookings: create, look up, cancel, approve, edit, check in; what's on.
+"""Room bookings: create, look up, cancel, approve, edit. Arriving and no-shows are in
+appliance.attendance; the day's lists (what's on) in appliance.whatson.
 
 The one rule that matters most: the blocks (booking plus the room's buffers) of live
 bookings in a room never overlap. Every write checks it and writes inside the same
@@ -27,11 +28,9 @@ from typing import Any
 
 from appliance import availability
 from appliance.availability import MAX_BOOKING, Slot, nearest_free, on_grid
-from appliance.clock import Clock, iso, parse_iso
+from appliance.clock import iso, parse_iso
 from appliance.config import Config
-from appliance.db import Database
-from appliance.housekeeping import job
-from appliance.rooms import Room, RoomError, get_room, list_rooms, opening_window
+from appliance.rooms import Room, RoomError, get_room, opening_window
 
 # Booking references and cancel codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B, so they survive
 # being read aloud, handwritten or typed on a touchscreen.
@@ -489,120 +488,3 @@ def edit(conn: sqlite3.Connection, config: Config, booking_id: int, now: datetim
             mark_exception(conn, booking.series_id, booking.occurrence_start, "edited", now)
         refresh_published(conn, config, now)
     return get_booking(conn, booking_id)
-
-
-def check_in(conn: sqlite3.Connection, config: Config, booking_id: int, now: datetime) -> Booking:
-    """Mark the group as arrived (from the kiosk), from the check-in window before start until the end."""
-    window = timedelta(minutes=config.bookings.checkin_window_minutes)
-    with write_tx(conn):
-        booking = get_booking(conn, booking_id)
-        if booking.status != "confirmed":
-            raise BookingError(f"booking {booking.reference} is {booking.status}; only confirmed bookings check in")
-        if not booking.start - window <= now < booking.end:
-            raise BookingError(f"check-in for {booking.reference} opens {window.seconds // 60} minutes before it starts")
-        if booking.checked_in_at is None:
-            conn.execute("UPDATE bookings SET checked_in_at = ?, updated_at = ? WHERE id = ?", (iso(now), iso(now), booking.id))
-            refresh_published(conn, config, now)
-    return get_booking(conn, booking_id)
-
-
-def check_in_by_person(
-    conn: sqlite3.Connection, person_id: int, now: datetime, window: timedelta, config: Config | None = None
-) -> list[Booking]:
-    """An organiser's fob tap: check in their confirmed bookings that start within
-    ``window`` from now or are running. Joins the caller's transaction (a recorder rule)."""
-    with write_tx(conn):
-        rows = conn.execute(
-            "SELECT * FROM bookings WHERE person_id = ? AND start_at >= ? AND start_at <= ? AND end_at > ?"
-            " AND status = 'confirmed' AND checked_in_at IS NULL ORDER BY start_at",
-            (person_id, iso(now - MAX_BOOKING), iso(now + window), iso(now)),
-        ).fetchall()
-        for row in rows:
-            conn.execute("UPDATE bookings SET checked_in_at = ?, updated_at = ? WHERE id = ?", (iso(now), iso(now), row["id"]))
-        if rows and config is not None:
-            refresh_published(conn, config, now)
-    return [get_booking(conn, r["id"]) for r in rows]
-
-
-def release_no_shows(conn: sqlite3.Connection, config: Config, now: datetime) -> list[Booking]:
-    """Release confirmed, unchecked bookings in opted-in rooms ``no_show_minutes`` after start."""
-    late = now - timedelta(minutes=config.bookings.no_show_minutes)
-    with write_tx(conn):
-        rows = conn.execute(
-            "SELECT b.* FROM bookings b JOIN rooms r ON r.id = b.room_id"
-            " WHERE b.start_at >= ? AND b.start_at <= ? AND b.status = 'confirmed'"
-            " AND b.checked_in_at IS NULL AND r.release_no_shows = 1",
-            (iso(late - MAX_BOOKING), iso(late)),
-        ).fetchall()
-        for row in rows:
-            conn.execute("UPDATE bookings SET status = 'released', updated_at = ? WHERE id = ?", (iso(now), row["id"]))
-        if rows:
-            refresh_published(conn, config, now)
-    return [get_booking(conn, r["id"]) for r in rows]
-
-
-def public_view(booking: Booking, room: Room, config: Config) -> dict[str, Any]:
-    """What anyone may see of a booking: never the contact, the code or a private title."""
-    zone = config.site.zone
-    return {
-        "reference": booking.reference,
-        "room": {"id": room.id, "name": room.name},
-        "start": booking.start.astimezone(zone).isoformat(timespec="minutes"),
-        "end": booking.end.astimezone(zone).isoformat(timespec="minutes"),
-        "title": booking.public_title,
-        "public": booking.public,
-        "status": booking.status,
-        "checked_in": booking.checked_in_at is not None,
-        "recurring": booking.series_id is not None,
-    }
-
-
-def todays_public(conn: sqlite3.Connection, config: Config, now: datetime) -> list[dict[str, Any]]:
-    """Today's (site day) live bookings in order, public titles only: the what's-on list."""
-    zone = config.site.zone
-    day = now.astimezone(zone).date()
-    start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-    rows = conn.execute(
-        "SELECT * FROM bookings WHERE start_at >= ? AND start_at < ? AND status = 'confirmed' ORDER BY start_at",
-        (iso(start - MAX_BOOKING), iso(end)),
-    ).fetchall()
-    rooms = {r.id: r for r in _rooms(conn)}
-    return [
-        public_view(b, rooms[b.room_id], config)
-        for b in map(from_row, rows)
-        if b.end > start and b.room_id in rooms
-    ]
-
-
-def now_and_next(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per room: the booking on now and the next one today (public titles only), for the
-    display and MQTT rooms/<id>."""
-    result: dict[str, dict[str, Any]] = {}
-    for room in _rooms(conn):
-        rows = conn.execute(
-            "SELECT * FROM bookings WHERE room_id = ? AND block_start_at >= ? AND end_at > ?"
-            " AND status = 'confirmed' ORDER BY block_start_at LIMIT 2",
-            (room.id, iso(now - MAX_BOOKING), iso(now)),
-        ).fetchall()
-        current = next((from_row(r) for r in rows if parse_iso(r["start_at"]) <= now), None)
-        upcoming = next((from_row(r) for r in rows if parse_iso(r["start_at"]) > now), None)
-        if upcoming and upcoming.start.astimezone(config.site.zone).date() != now.astimezone(config.site.zone).date():
-            upcoming = None
-        result[room.id] = {
-            "name": room.name,
-            "busy": current is not None,
-            "now": public_view(current, room, config) if current else None,
-            "next": public_view(upcoming, room, config) if upcoming else None,
-        }
-    return result
-
-
-def _rooms(conn: sqlite3.Connection) -> list[Room]:
-    return list_rooms(conn)
-
-
-@job("bookings.release_no_shows", every_seconds=60)
-def release_no_shows_job(db: Database, config: Config, clock: Clock) -> None:
-    """Housekeeping: release no-shows in the rooms that opt in."""
-    release_no_shows(db.conn(), config, clock.now())

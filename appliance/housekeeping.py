@@ -38,7 +38,7 @@ _JOBS: dict[str, Job] = {}
 JOB_MODULES: list[str] = [
     "appliance.retention",
     "appliance.publishing",
-    "appliance.bookings",
+    "appliance.attendance",
     "appliance.series",
     "appliance.endofday",
     "appliance.occupancy",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from appliance import bookings, occupancy, publishing, state, visits
+from appliance import occupancy, publishing, state, visits, whatson
 from appliance.clock import iso, parse_iso
 from appliance.config import Config
 from appliance.status import is_open
@@ -127,7 +127,7 @@ def overview(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[st
         "in_now": visits.signed_in_now(conn),
         "presumed_left": presumed_left_since(conn, closing) if closing else [],
         "last_closing": closing,
-        "bookings": bookings.todays_public(conn, config, now),
+        "bookings": whatson.todays_public(conn, config, now),
         "health": health_rows(conn),
         "broker": broker_link(conn),
     }

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import bookings, people, publishing, state
+from appliance import attendance, people, publishing, state
 from appliance.clock import iso, parse_iso
 from appliance.config import BookingConfig, Config
 from appliance.events import FobRead
@@ -260,7 +260,7 @@ def _check_in_booking(conn: sqlite3.Connection, config: Config | None, person_id
     window = timedelta(
         minutes=(config.bookings if config is not None else BookingConfig()).checkin_window_minutes
     )
-    bookings.check_in_by_person(conn, person_id, now, window, config)
+    attendance.check_in_by_person(conn, person_id, now, window, config)
 
 
 @handles(FobRead)

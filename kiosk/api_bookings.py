@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from appliance import availability, bookings, rooms
+from appliance import availability, bookings, rooms, whatson
 from appliance.bookings import BookingError, BookingRequest, Conflict
 from kiosk.access import kiosk_write
 from kiosk.api import OPENAPI_SCHEMAS, bp, document
@@ -104,7 +104,7 @@ def booking_create() -> Response | tuple[Response, int]:
     except BookingError as exc:
         return _booking_error(exc)
     room = rooms.get_room(w.db.conn(), booked.booking.room_id)
-    body = {**bookings.public_view(booked.booking, room, w.config), "cancel_code": booked.cancel_code}
+    body = {**whatson.public_view(booked.booking, room, w.config), "cancel_code": booked.cancel_code}
     body["title"] = booked.booking.title
     return jsonify(body), 201
 
@@ -117,7 +117,7 @@ def booking_get(reference: str) -> Response | tuple[Response, int]:
         booking = bookings.get_by_reference(w.db.conn(), reference)
     except BookingError as exc:
         return _booking_error(exc)
-    return jsonify(bookings.public_view(booking, rooms.get_room(w.db.conn(), booking.room_id), w.config))
+    return jsonify(whatson.public_view(booking, rooms.get_room(w.db.conn(), booking.room_id), w.config))
 
 
 @bp.post("/bookings/<reference>/cancel")
@@ -135,7 +135,7 @@ def booking_cancel(reference: str) -> Response | tuple[Response, int]:
         booking = bookings.cancel(w.db.conn(), w.config, reference, code, w.clock.now())
     except BookingError as exc:
         return _booking_error(exc)
-    return jsonify(bookings.public_view(booking, rooms.get_room(w.db.conn(), booking.room_id), w.config))
+    return jsonify(whatson.public_view(booking, rooms.get_room(w.db.conn(), booking.room_id), w.config))
 
 
 # -- the OpenAPI description ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from appliance import availability, bookings
+from appliance import whatson as listings
 from appliance.rooms import Room, RoomError, get_room, list_rooms
 from kiosk.access import kiosk_write
 from kiosk.context import web
@@ -189,6 +190,6 @@ def whatson() -> str:
     """Today's public bookings per room: on now and next (private ones show as 'Booked')."""
     w = web()
     conn, now = w.db.conn(), w.clock.now()
-    rooms = bookings.now_and_next(conn, w.config, now)
-    today = bookings.todays_public(conn, w.config, now)
+    rooms = listings.now_and_next(conn, w.config, now)
+    today = listings.todays_public(conn, w.config, now)
     return render_template("entrance/whatson.html", rooms=rooms, today=today, hhmm=lambda s: s[11:16])

@@ -5,12 +5,12 @@ one occurrence or the rest of the series.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, redirect, request, url_for
 
-from appliance import availability, bookings, rooms, series
+from appliance import bookings, rooms, series, whatson
 from kiosk.auth import login_required
 from kiosk.context import web
 from kiosk.manage import FormErrors, admin_action, admin_name, bp, checkbox, render, whole_number
@@ -38,21 +38,16 @@ def _booking_or_404(booking_id: int) -> bookings.Booking:
 @bp.get("/bookings")
 @login_required
 def bookings_list() -> str:
-    """Live bookings of one day (site time), per room; and everything waiting for approval."""
+    """Every booking of one day (site time, any status), per room; and everything waiting for approval."""
     w = web()
     conn = w.db.conn()
     zone = w.config.site.zone
     day = _day(request.args.get("day"))
     room_filter = request.args.get("room", "")
-    start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
     all_rooms = rooms.list_rooms(conn)
-    shown = [r for r in all_rooms if not room_filter or r.id == room_filter]
-    per_room = []
-    for room in shown:
-        rows = availability.blocks(conn, room.id, start, end)
-        items = [bookings.get_booking(conn, int(r["id"])) for r in rows]
-        per_room.append((room, [b for b in items if b.end > start and b.start < end]))
+    listed = whatson.day_bookings(conn, day, w.config, room=room_filter or None)
+    per_room = [(room, [b for b in listed if b.room_id == room.id])
+                for room in all_rooms if not room_filter or room.id == room_filter]
     return render("manage/bookings.html", day=day, prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
                   rooms=all_rooms, room_filter=room_filter, per_room=per_room,
                   pending=bookings.pending_approval(conn), names={r.id: r.name for r in all_rooms}, zone=zone)

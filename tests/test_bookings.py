@@ -3,13 +3,13 @@ no-shows, what's on, and a Hypothesis run that rooms never hold overlapping bloc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance import bookings, housekeeping
+from appliance import attendance, bookings, housekeeping, whatson
 from appliance.bookings import BookingError, BookingRequest, Conflict
 from appliance.clock import ManualClock
 from appliance.rooms import Room, create_room
@@ -142,15 +142,15 @@ def test_check_in_window_and_fob_check_in(db, config, clock):
     conn.execute("INSERT INTO people (id, name, kind, created_at) VALUES (7, 'Ada', 'member', 'x')")
     booking = bookings.book(conn, config, req(config, "2026-03-02T12:00", "2026-03-02T13:00", person_id=7), clock.now()).booking
     with pytest.raises(BookingError, match="opens 30 minutes before"):
-        bookings.check_in(conn, config, booking.id, clock.now())
+        attendance.check_in(conn, config, booking.id, clock.now())
     window = timedelta(minutes=config.bookings.checkin_window_minutes)
-    assert bookings.check_in_by_person(conn, 7, clock.now(), window) == []  # 3 hours early
+    assert attendance.check_in_by_person(conn, 7, clock.now(), window) == []  # 3 hours early
     clock.set(datetime(2026, 3, 2, 11, 40, tzinfo=UTC))
-    assert bookings.check_in_by_person(conn, 8, clock.now(), window) == []
+    assert attendance.check_in_by_person(conn, 8, clock.now(), window) == []
     with db.write():  # inside a caller's transaction, as the recorder's fob rule is
-        found = bookings.check_in_by_person(conn, 7, clock.now(), window)
+        found = attendance.check_in_by_person(conn, 7, clock.now(), window)
     assert [b.id for b in found] == [booking.id] and found[0].checked_in_at == clock.now()
-    assert bookings.check_in_by_person(conn, 7, clock.now(), window) == []  # once only
+    assert attendance.check_in_by_person(conn, 7, clock.now(), window) == []  # once only
 
 
 def test_no_shows_are_released_by_housekeeping_in_rooms_that_opt_in(db, config, clock):
@@ -161,7 +161,7 @@ def test_no_shows_are_released_by_housekeeping_in_rooms_that_opt_in(db, config, 
     kept = bookings.book(conn, config, req(config, "2026-03-02T10:00", "2026-03-02T11:00", room="attic"), clock.now()).booking
     came = bookings.book(conn, config, req(config, "2026-03-02T12:00", "2026-03-02T13:00"), clock.now()).booking
     clock.set(datetime(2026, 3, 2, 11, 50, tzinfo=UTC))
-    bookings.check_in(conn, config, came.id, clock.now())
+    attendance.check_in(conn, config, came.id, clock.now())
     last_run: dict[str, float] = {}
     clock.set(datetime(2026, 3, 2, 10, 14, tzinfo=UTC))
     housekeeping.run_due(db, config, clock, last_run)
@@ -181,10 +181,10 @@ def test_whats_on_never_shows_private_titles(db, config, clock):
     bookings.book(conn, config, req(config, "2026-03-02T12:00", "2026-03-02T13:00", title="Secret AA meeting",
                                     contact="ada@example.org"), clock.now())
     bookings.book(conn, config, req(config, "2026-03-03T12:00", "2026-03-03T13:00", title="Tomorrow"), clock.now())
-    today = bookings.todays_public(conn, config, clock.now())
+    today = whatson.todays_public(conn, config, clock.now())
     assert [b["title"] for b in today] == ["Tai chi", "Booked"]
     assert "Secret" not in repr(today) and "ada@" not in repr(today)
-    hall = bookings.now_and_next(conn, config, clock.now())["hall"]
+    hall = whatson.now_and_next(conn, config, clock.now())["hall"]
     assert hall["busy"] and hall["now"]["title"] == "Tai chi" and hall["next"]["title"] == "Booked"
 
 
@@ -233,3 +233,21 @@ def test_random_sequences_never_leave_overlapping_blocks(db, config, clock, step
     ).fetchall()
     for before, after in zip(live, live[1:], strict=False):
         assert before["block_end_at"] <= after["block_start_at"], (before, after)
+
+
+def test_day_bookings_lists_every_status_of_the_site_day(db, config, clock):
+    add_room(db, clock)
+    add_room(db, clock, id="attic", name="Attic")
+    conn = db.conn()
+    kept = bookings.book(conn, config, req(config, "2026-03-02T12:00", "2026-03-02T13:00"), clock.now()).booking
+    gone = bookings.book(conn, config, req(config, "2026-03-02T10:00", "2026-03-02T11:00"), clock.now()).booking
+    bookings.cancel_by_admin(conn, config, gone.id, "Ada", clock.now())
+    attic = bookings.book(conn, config, req(config, "2026-03-02T15:00", "2026-03-02T16:00", room="attic"), clock.now())
+    bookings.book(conn, config, req(config, "2026-03-03T10:00", "2026-03-03T11:00"), clock.now())  # tomorrow
+    day = date(2026, 3, 2)
+    assert [(b.id, b.status) for b in whatson.day_bookings(conn, day, config)] == [
+        (gone.id, "cancelled"), (kept.id, "confirmed"), (attic.booking.id, "confirmed")]
+    assert [b.id for b in whatson.day_bookings(conn, day, config, room="attic")] == [attic.booking.id]
+    assert [b.id for b in whatson.day_bookings(conn, day, config, statuses=("confirmed",))] == [kept.id, attic.booking.id]
+    with pytest.raises(whatson.WhatsOnError, match="unknown booking status lost"):
+        whatson.day_bookings(conn, day, config, statuses=("lost",))

@@ -165,6 +165,12 @@ def test_bookings_of_a_day_and_approve_decline_cancel(admin: FlaskClient, db: Da
     statuses = [bookings.get_booking(db.conn(), b.id).status for b in (first, second, third)]
     assert statuses == ["cancelled", "declined", "requested"]
     assert actions(db) == ["booking_approved", "booking_declined", "booking_cancelled"]
+    # the day's list still shows them, with their status and no buttons that would fail
+    page = admin.get(lister).get_data(as_text=True)
+    for booking, status in ((first, "cancelled"), (second, "declined")):
+        row = page[page.index(f'id="booking-{booking.id}"'):]
+        row = row[:row.index("</tr>")]
+        assert status in row and "/cancel" not in row and "Edit" not in row
     # a second cancel is refused in words, and writes nothing
     reply = post(admin, f"/dashboard/manage/bookings/{first.id}/cancel", form_page=lister)
     assert "already+cancelled" in reply.headers["Location"] or "already%20cancelled" in reply.headers["Location"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from appliance.bookings import todays_public
 from appliance.clock import ManualClock
 from appliance.config import Config
 from appliance.db import Database
 from appliance.seed import seed_bookings, seed_demo
+from appliance.whatson import todays_public
 
 
 def test_demo_has_a_whats_on(db: Database, config: Config, clock: ManualClock) -> None:

@@ -13,7 +13,7 @@ from itertools import combinations
 
 import pytest
 
-from appliance import bookings, occupancy, state, visits
+from appliance import attendance, bookings, occupancy, state, visits
 from appliance.clock import ManualClock, parse_iso
 from appliance.config import Config
 from appliance.db import Database
@@ -115,7 +115,7 @@ def test_bookings_never_overlap_while_the_clock_jumps(db: Database, config: Conf
             made += 1
         except bookings.BookingError:
             refused += 1
-        bookings.release_no_shows(conn, config, clock.now())
+        attendance.release_no_shows(conn, config, clock.now())
         assert not _live_overlaps(db), f"overlapping bookings after step {step}: {_live_overlaps(db)[:3]}"
     assert made > 10 and refused > 10, f"the sequence did not exercise both outcomes ({made} made, {refused} refused)"
 
@@ -133,7 +133,7 @@ def test_no_show_release_is_not_fooled_by_the_clock_jumping_back(db: Database, c
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     arrived = _book_ten_oclock(db, config, clock.now())
     clock.set(datetime(2026, 3, 2, 10, 5, tzinfo=UTC))
-    bookings.check_in(conn, config, arrived.id, clock.now())
+    attendance.check_in(conn, config, arrived.id, clock.now())
     # NTP pulls a fast clock back an hour, then time runs on past the no-show limit
     last_run: dict[str, float] = {}
     clock.set(datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
@@ -156,12 +156,12 @@ def test_no_show_release_waits_for_the_real_time_after_a_jump(db: Database, conf
     for moment in (datetime(2026, 3, 1, 10, 30, tzinfo=UTC), datetime(2026, 3, 2, 9, 10, tzinfo=UTC),
                    limit - timedelta(minutes=1)):
         clock.set(moment)
-        bookings.release_no_shows(conn, config, clock.now())
+        attendance.release_no_shows(conn, config, clock.now())
         assert bookings.get_booking(conn, nobody.id).status == "confirmed", f"released early, at {moment}"
     clock.set(limit + timedelta(minutes=1))
-    released = bookings.release_no_shows(conn, config, clock.now())
+    released = attendance.release_no_shows(conn, config, clock.now())
     assert [b.id for b in released] == [nobody.id]
     # and a later jump back does not bring it back or release anything twice
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    assert bookings.release_no_shows(conn, config, clock.now()) == []
+    assert attendance.release_no_shows(conn, config, clock.now()) == []
     assert bookings.get_booking(conn, nobody.id).status == "released"
