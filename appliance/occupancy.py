@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from appliance import state
+from appliance import settings, state
 from appliance.clock import Clock, iso, parse_iso
 from appliance.config import Config
 from appliance.db import Database
@@ -156,6 +156,7 @@ def last_closing(config: Config, now: datetime) -> datetime | None:
 def reset_if_closed(db: Database, config: Config, clock: Clock) -> bool:
     """Reset occupancy once after each closing time; True when it did."""
     now = clock.now()
+    config = settings.effective(config, db.conn())  # opening hours changed on the Settings page
     closing = last_closing(config, now)
     if closing is None:
         return False

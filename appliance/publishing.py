@@ -18,7 +18,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from appliance import discovery, outbox, state, status
+from appliance import discovery, outbox, settings, state, status
 from appliance.clock import Clock, iso
 from appliance.config import Config
 from appliance.db import Database
@@ -37,6 +37,8 @@ def context(config: Config) -> TopicContext:
 
 def _derived(conn: sqlite3.Connection, config: Config, now: datetime) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
     """(topic name, path, payload values without ``at``) for every derived topic."""
+    # The dashboard's Settings (site name, opening hours) show on MQTT too: one read per refresh.
+    config = settings.effective(config, conn)
     summary = status.summary(conn, config, now)
     items: list[tuple[str, dict[str, str], dict[str, Any]]] = []
     for room in summary["rooms"]:

@@ -153,7 +153,11 @@ def sentence(
 
 
 def summary(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str, Any]:
-    """Open or not, people in, what is on now and next (public titles), and the sentence."""
+    """Open or not, people in, what is on now and next (public titles), and the sentence.
+
+    Pass ``settings.effective(config, conn)`` (read once per request or job), so the
+    dashboard's Settings (site name, opening hours) show here; so for :func:`snapshot`.
+    """
     room_list = rooms(conn, config, now)
     now_on = [{"room": r["name"], **r["now"]} for r in room_list if r["now"]]
     next_on = [{"room": r["name"], **r["next"]} for r in room_list if r["next"]]

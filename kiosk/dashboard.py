@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
+from appliance import settings
 from appliance.clock import parse_iso
 from appliance.overview import day_bounds, overview
 from kiosk import charts
@@ -39,12 +40,13 @@ def site_time(value: str | datetime | None, fmt: str = "%H:%M") -> str:
 
 def _context(w: Web) -> dict[str, Any]:
     now = w.clock.now()
-    data = overview(w.db.conn(), w.config, now)
+    config = settings.effective(w.config, w.db.conn())  # open/closed and closing follow the Settings page
+    data = overview(w.db.conn(), config, now)
     start, end = day_bounds(w.config, now)
     zone = w.config.site.zone
     return {
-        "site": w.config.site,
-        "config": w.config,
+        "site": config.site,
+        "config": config,
         "o": data,
         "curve_svg": charts.steps(data["curve"], "Occupancy today", start.astimezone(zone), end.astimezone(zone)),
         "footfall_svg": charts.bars(data["footfall"], "People in, per hour today"),

@@ -40,7 +40,8 @@ def home() -> str:
     """Open or closed, how busy, rooms now and next, a clock; updated live."""
     w = web()
     snap = public(w)
-    return render_template("display/home.html", snap=snap, site=w.config.site, timezone=w.config.site.timezone)
+    site = settings.effective(w.config, w.db.conn()).site
+    return render_template("display/home.html", snap=snap, site=site, timezone=site.timezone)
 
 
 @bp.get("/live")

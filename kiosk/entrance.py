@@ -11,13 +11,13 @@ import logging
 from pathlib import Path
 from typing import Any, NoReturn
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from appliance import state, visits
+from appliance import settings, state, visits
 from appliance.clock import iso, parse_iso
 from appliance.config import Config
 from appliance.status import is_open
@@ -105,16 +105,25 @@ def _fob_seen() -> str:
     return str(last.get("at", ""))
 
 
+def site_config(w: Web) -> Config:
+    """The config with the dashboard's Settings overrides (site name, opening hours),
+    read once per request however many templates ask."""
+    if "site_config" not in g:
+        g.site_config = settings.effective(w.config, w.db.conn())
+    return g.site_config  # type: ignore[no-any-return]
+
+
 @bp.context_processor
 def _layout() -> dict[str, Any]:
     w = web()
+    config = site_config(w)
     now = w.clock.now()
     local = now.astimezone(w.config.site.zone)
     back = request.path if request.method == "GET" and request.endpoint != "entrance.live" else "/kiosk/"
     live = from_kiosk_network()
     lang = i18n.current()
     return {
-        "site": w.config.site,
+        "site": config.site,
         "lang": lang,
         "t": chrome(lang),
         "links": links(),
@@ -122,7 +131,7 @@ def _layout() -> dict[str, Any]:
         "default_lang": w.config.site.language if w.config.site.language in i18n.LANGUAGES else "en",
         "now_iso": iso(now),
         "now_local": local.strftime("%H:%M"),
-        "open": is_open(w.config, now),
+        "open": is_open(config, now),
         "back_to": back,
         "live": live,
         "fob_seen": _fob_seen() if live else "",
@@ -191,7 +200,8 @@ def fob_outcome(w: Web) -> dict[str, Any]:
             age = FOB_SHOW_SECONDS + 1
         if age > FOB_SHOW_SECONDS:
             last["first_name"] = ""
-    return {"open": is_open(w.config, now), "fob": last or None}
+    config = settings.effective(w.config, w.db.conn())  # each push, as Settings may change meanwhile
+    return {"open": is_open(config, now), "fob": last or None}
 
 
 @bp.get("/live")

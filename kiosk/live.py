@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, stream_with_context
 
+from appliance import settings
 from appliance.status import snapshot
 from kiosk.context import Web, web
 
@@ -54,7 +55,8 @@ def sse(render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Resp
 
 def public_snapshot(w: Web) -> dict[str, Any]:
     """The public status, fresh from the database."""
-    return snapshot(w.db.conn(), w.config, w.clock.now())
+    conn = w.db.conn()
+    return snapshot(conn, settings.effective(w.config, conn), w.clock.now())
 
 
 @bp.get("/status")
