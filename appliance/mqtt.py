@@ -399,8 +399,9 @@ class Publisher:
     def _store_acks(self, conn: sqlite3.Connection, force: bool = False) -> None:
         """Delete the acknowledged rows and store the last delivery time, when due (or ``force``).
 
-        Only the publisher thread touches ``_acked``. If the write fails (a busy or full
-        disk), the ids stay remembered and the next call tries again.
+        Only the publisher thread changes ``_acked``, under the lock (kick() reads it on the
+        writer's thread). If the write fails (a busy or full disk), the ids stay remembered
+        and the next call tries again.
         """
         now = time.monotonic()
         rows_due = bool(self._acked) and (
@@ -425,7 +426,7 @@ class Publisher:
                 log.warning("publisher: could not delete %d delivered messages (%s)", len(ids), exc)
                 return
             raise
-        with self._io_lock:  # kick() reads the set on the writer's thread, under this lock
+        with self._io_lock:
             self._acked.difference_update(ids)
         if last_due:
             self._last_ack_at = None
@@ -506,19 +507,23 @@ class Publisher:
     def _fill_window(self, conn: sqlite3.Connection) -> None:
         client = self.client
         assert client is not None
-        room = self.config.inflight - len(self._inflight)
-        rows = outbox.pending(conn, self._last_sent, room)
-        self._more = len(rows) == room
-        for row in rows:
-            if row.id in self._acked:  # delivered before a reconnect, its deletion not yet due
+        skipped = True
+        while skipped:  # read on past rows already delivered, so a reconnect resumes at once
+            skipped = False
+            room = self.config.inflight - len(self._inflight)
+            rows = outbox.pending(conn, self._last_sent, room)
+            self._more = len(rows) == room
+            for row in rows:
+                if row.id in self._acked:  # delivered before a reconnect, its deletion not yet due
+                    self._last_sent = row.id
+                    skipped = self._more
+                    continue
+                info = client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
+                if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_QUEUE_SIZE):
+                    self._more = True
+                    return  # the socket went; the next step notices and reconnects
+                self._inflight[info.mid] = row.id
                 self._last_sent = row.id
-                continue
-            info = client.publish(row.topic, row.payload, qos=row.qos, retain=row.retain)
-            if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_QUEUE_SIZE):
-                self._more = True
-                break  # the socket went; the next step notices and reconnects
-            self._inflight[info.mid] = row.id
-            self._last_sent = row.id
 
     def _goodbye(self) -> None:
         """Publish 'offline' ourselves (a clean disconnect does not fire the will), then close."""

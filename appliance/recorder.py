@@ -187,12 +187,11 @@ class Recorder:
                     stopping = True
                 else:
                     batch.append(item)
-                if len(batch) >= 500:
+                # Only this thread takes from the queue, so "not empty" means get_nowait() has an
+                # item (and no exception is raised on every event's path).
+                if len(batch) >= 500 or self._queue.empty():
                     break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+                item = self._queue.get_nowait()
             if batch:
                 self._write_batch(batch)
             self.last_progress = self.clock.monotonic()
