@@ -30,6 +30,7 @@ from appliance import availability
 from appliance.availability import MAX_BOOKING, Slot, nearest_free, on_grid
 from appliance.clock import iso, parse_iso
 from appliance.config import Config
+from appliance.db import transaction
 from appliance.rooms import Room, RoomError, get_room, opening_window
 
 # Booking references and cancel codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B, so they survive
@@ -198,13 +199,8 @@ def write_tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def refresh_published(conn: sqlite3.Connection, config: Config, now: datetime) -> None:

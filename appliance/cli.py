@@ -107,16 +107,22 @@ def migrate(config_path: Path) -> None:
     click.echo(f"{cfg.database.path}: applied {len(applied)} migration(s)")
 
 
+def _run_role(ctx: click.Context, config_path: Path, role: str) -> None:
+    """Load the config, set up logging, run one role until SIGTERM/SIGINT."""
+    cfg = load_config(config_path)
+    _logging(ctx.obj["verbose"])
+    from appliance import roles  # only now: the roles pull in Flask, paho and gpiozero
+
+    run = roles.run_agent if role == "agent" else roles.run_web
+    run(cfg, wait_for_signal)
+
+
 @main.command()
 @CONFIG_OPTION
 @click.pass_context
 def agent(ctx: click.Context, config_path: Path) -> None:
     """Run the agent role: sensors, the writer, the broker link, housekeeping."""
-    cfg = load_config(config_path)
-    _logging(ctx.obj["verbose"])
-    from appliance.roles import run_agent
-
-    run_agent(cfg, wait_for_signal)
+    _run_role(ctx, config_path, "agent")
 
 
 @main.command()
@@ -124,11 +130,7 @@ def agent(ctx: click.Context, config_path: Path) -> None:
 @click.pass_context
 def web(ctx: click.Context, config_path: Path) -> None:
     """Run the web role: kiosk, dashboard, display and API."""
-    cfg = load_config(config_path)
-    _logging(ctx.obj["verbose"])
-    from appliance.roles import run_web
-
-    run_web(cfg, wait_for_signal)
+    _run_role(ctx, config_path, "web")
 
 
 @main.command()

@@ -1,5 +1,6 @@
-"""Real processes for the benchmarks: a config file, the two roles started as the CLI
-starts them, and what the kernel says about them (/proc/PID/status, smaps_rollup, io).
+"""Real processes for the benchmarks and the fault suite (tests/faults): a config file,
+the two roles started as the CLI starts them, and what the kernel says about them
+(/proc/PID/status, smaps_rollup, io).
 
 The benchmarks measure processes, not objects in this interpreter, so that the memory
 and disk figures are the ones an operator would see with ``ps`` or ``iotop``.
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 class ProcessError(Exception):
     """A benchmark process did not start or answer."""
@@ -33,11 +36,13 @@ def config_toml(
     simulate: bool = False,
     doors: tuple[tuple[str, int], ...] = (("front", 17),),
     beams: tuple[tuple[str, int, int], ...] = (),
+    site: str = "bench",
+    debounce_ms: int | None = None,
 ) -> str:
     """A Doorstep config file: mock pins, the given database, broker and sensors."""
     lines = [
         "[site]",
-        'id = "bench"',
+        f'id = "{site}"',
         "[database]",
         f'path = "{db}"',
         "[web]",
@@ -46,12 +51,14 @@ def config_toml(
         "[mqtt]",
     ]
     if broker:
-        lines += [f'host = "{broker[0]}"', f"port = {broker[1]}", 'client_id = "doorstep-bench"']
+        lines += [f'host = "{broker[0]}"', f"port = {broker[1]}", f'client_id = "doorstep-{site}"']
     else:
         lines += ["enabled = false"]
     lines += ["[hardware]", 'pin_factory = "mock"', f"simulate = {'true' if simulate else 'false'}"]
     for door_id, pin in doors:
         lines += ["[[doors]]", f'id = "{door_id}"', f"pin = {pin}"]
+        if debounce_ms is not None:
+            lines += [f"debounce_ms = {debounce_ms}"]
     for beam_id, outer, inner in beams:
         lines += ["[[beams]]", f'id = "{beam_id}"', f"outer_pin = {outer}", f"inner_pin = {inner}"]
     return "\n".join(lines) + "\n"
@@ -65,13 +72,14 @@ class Proc:
     args: list[str]
     env: dict[str, str] | None = None
     popen: subprocess.Popen[bytes] | None = None
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=2000))
     _reader: threading.Thread | None = None
 
     def start(self) -> Proc:
-        """Start the process."""
+        """Start the process in the repository (so ``python -m bench.…`` resolves)."""
         self.popen = subprocess.Popen(
-            self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env
+            self.args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env,
         )
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -95,6 +103,10 @@ class Proc:
     def output(self) -> str:
         """The last lines it printed."""
         return "\n".join(self.tail)
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut looks to the process, and reap it."""
+        self.stop(signal.SIGKILL)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         """Stop it (SIGTERM, then SIGKILL) and reap it."""
@@ -128,6 +140,12 @@ def running(*procs: Proc) -> Iterator[None]:
     finally:
         for proc in reversed(procs):
             proc.stop()
+
+
+def driven_agent(config: Path, mode: str, rate: float, count: int = 10**9) -> Proc:
+    """The real Agent in its own process with its mock pins driven (see bench/driven_agent.py)."""
+    args = [sys.executable, "-m", "bench.driven_agent", str(config), mode, str(rate)]
+    return Proc(args + ([str(count)] if mode == "beams" else []))
 
 
 def wait_port(port: int, proc: Proc, timeout: float = 60) -> None:

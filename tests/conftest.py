@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from gpiozero import Device
@@ -27,6 +28,7 @@ from appliance.broker import Mosquitto, find_mosquitto
 from appliance.clock import ManualClock
 from appliance.config import Config, DatabaseConfig, HardwareConfig, MqttConfig
 from appliance.db import Database
+from sensors.pins import ClockedMockFactory
 
 
 @pytest.fixture
@@ -54,15 +56,29 @@ def db(config: Config, clock: ManualClock) -> Iterator[Database]:
     database.close()
 
 
-@pytest.fixture
-def mock_pins() -> Iterator[MockFactory]:
-    """gpiozero's MockFactory as the pin factory, reset after the test."""
+PinFactory = TypeVar("PinFactory", bound=MockFactory)
+
+
+def installed(factory: PinFactory) -> Iterator[PinFactory]:
+    """Make ``factory`` gpiozero's pin factory for one test, then reset it and put the old one back."""
     previous = Device.pin_factory
-    factory = MockFactory()
     Device.pin_factory = factory
     yield factory
     factory.reset()
     Device.pin_factory = previous
+
+
+@pytest.fixture
+def mock_pins() -> Iterator[MockFactory]:
+    """gpiozero's MockFactory as the pin factory, reset after the test."""
+    yield from installed(MockFactory())
+
+
+@pytest.fixture
+def clocked_pins(clock: ManualClock) -> Iterator[ClockedMockFactory]:
+    """A MockFactory whose pin edges carry the test clock's time (our own debounce and timing)."""
+    factory = ClockedMockFactory(clock)
+    yield from installed(factory)
 
 
 @pytest.fixture

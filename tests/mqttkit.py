@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
@@ -65,10 +69,45 @@ class Listener:
         with self.lock:
             self.messages.clear()
 
+    def payloads(self, topic: str) -> list[str]:
+        """Payloads on one topic as text, in arrival order."""
+        return [m.text for m in self.on(topic)]
 
-def make_listener(host: str, port: int, topic: str = "#") -> Listener:
-    """Connect a recording subscriber and wait until its subscription is active."""
-    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"listener-{os.getpid()}-{time.monotonic_ns()}")
+    def event_ids(self, topic: str, kind: str | None = None) -> list[str]:
+        """Ids of the JSON events on a topic in arrival order, duplicates kept (optionally one kind)."""
+        ids = []
+        for payload in self.payloads(topic):
+            with contextlib.suppress(ValueError):
+                body = json.loads(payload)
+                if kind is None or body.get("kind") == kind:
+                    ids.append(str(body["id"]))
+        return ids
+
+    def close(self) -> None:
+        """Disconnect and stop the network thread."""
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def make_listener(
+    host: str, port: int, topic: str = "#", *, client_id: str | None = None, durable: bool = False,
+    ca: Path | None = None, username: str | None = None, password: str | None = None,
+) -> Listener:
+    """Connect a recording subscriber and wait until its subscription is active.
+
+    ``durable``: a persistent session (clean_session false, QoS 1) that reconnects by
+    itself, so the broker queues for it while it is cut off and what it misses is a real
+    loss, not the listener's. ``ca``: TLS against that CA. ``username``: log in.
+    """
+    client_id = client_id or f"listener-{os.getpid()}-{time.monotonic_ns()}"
+    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=client_id,
+                         clean_session=not durable)
+    if ca is not None:
+        client.tls_set(ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
+    if username is not None:
+        client.username_pw_set(username, password)
+    if durable:
+        client.reconnect_delay_set(1, 2)
     listener = Listener(client)
     subscribed = threading.Event()
 
@@ -89,5 +128,5 @@ def make_listener(host: str, port: int, topic: str = "#") -> Listener:
     client.loop_start()
     if not subscribed.wait(10):
         client.loop_stop()
-        pytest.fail(f"could not subscribe on the test broker at {host}:{port}")
+        pytest.fail(f"the test subscriber {client_id} could not subscribe on the broker at {host}:{port}")
     return listener

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gpiozero import Device
 
 from appliance.clock import ManualClock
 from appliance.config import BeamConfig
@@ -17,30 +16,20 @@ BEAM = BeamConfig(id="entrance", outer_pin=23, inner_pin=24, obstruction_seconds
 
 
 @pytest.fixture
-def pins(clock: ManualClock) -> Iterator[ClockedMockFactory]:
-    previous = Device.pin_factory
-    factory = ClockedMockFactory(clock)
-    Device.pin_factory = factory
-    yield factory
-    factory.reset()
-    Device.pin_factory = previous
-
-
-@pytest.fixture
 def events() -> list[Event]:
     return []
 
 
 @pytest.fixture
-def pair(pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> Iterator[BeamPair]:
+def pair(clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> Iterator[BeamPair]:
     sensor = BeamPair(BEAM, events.append, clock)
     yield sensor
     sensor.close()
 
 
-def walk(pins: ClockedMockFactory, clock: ManualClock, first: int, second: int) -> None:
+def walk(clocked_pins: ClockedMockFactory, clock: ManualClock, first: int, second: int) -> None:
     """Break ``first`` then ``second`` about 100 ms apart, each for about 250 ms (low = broken)."""
-    a, b = pins.pin(first), pins.pin(second)
+    a, b = clocked_pins.pin(first), clocked_pins.pin(second)
     a.drive_low()
     clock.advance(0.1)
     b.drive_low()
@@ -60,19 +49,19 @@ def test_beams_start_clear_and_healthy(pair: BeamPair, events: list[Event]) -> N
     assert [(e.sensor, e.status) for e in events if isinstance(e, SensorHealthChanged)] == [("beam/entrance", "ok")]
 
 
-def test_walking_in_and_out(pair: BeamPair, pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> None:
-    walk(pins, clock, 23, 24)
-    walk(pins, clock, 23, 24)
-    walk(pins, clock, 24, 23)
+def test_walking_in_and_out(pair: BeamPair, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> None:
+    walk(clocked_pins, clock, 23, 24)
+    walk(clocked_pins, clock, 23, 24)
+    walk(clocked_pins, clock, 24, 23)
     assert passes(events) == ["in", "in", "out"]
     assert all(isinstance(e, Passed) and e.beam == "entrance" for e in events if isinstance(e, Passed))
     assert (pair.machine.ins, pair.machine.outs) == (2, 1)
 
 
 def test_an_obstruction_is_reported_from_the_poll_and_counting_resumes(
-    pair: BeamPair, pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
+    pair: BeamPair, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
 ) -> None:
-    pins.pin(24).drive_low()  # a box left across the inner beam
+    clocked_pins.pin(24).drive_low()  # a box left across the inner beam
     clock.advance(4.9)
     pair.poll()
     assert not [e for e in events if isinstance(e, BeamObstructed)]
@@ -80,17 +69,17 @@ def test_an_obstruction_is_reported_from_the_poll_and_counting_resumes(
     pair.poll()
     obstructed = [e for e in events if isinstance(e, BeamObstructed)]
     assert len(obstructed) == 1 and obstructed[0].which == "inner"
-    pins.pin(24).drive_high()
+    clocked_pins.pin(24).drive_high()
     assert isinstance(events[-1], BeamCleared)
-    walk(pins, clock, 23, 24)
+    walk(clocked_pins, clock, 23, 24)
     assert passes(events) == ["in"]
 
 
-def test_blocked_when_high_inverts_the_pins(pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> None:
-    pins.pin(5)  # created before the device: without the pull-up the pin reads low = clear
+def test_blocked_when_high_inverts_the_pins(clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> None:
+    clocked_pins.pin(5)  # created before the device: without the pull-up the pin reads low = clear
     sensor = BeamPair(BeamConfig(id="side", outer_pin=5, inner_pin=6, blocked_when="high"), events.append, clock)
     try:
-        o, i = pins.pin(5), pins.pin(6)
+        o, i = clocked_pins.pin(5), clocked_pins.pin(6)
         o.drive_high(), i.drive_high(), o.drive_low(), i.drive_low()
         assert passes(events) == ["in"]
     finally:

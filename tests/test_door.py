@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gpiozero import Device
 
 from appliance import state
 from appliance.clock import ManualClock
@@ -29,22 +28,12 @@ DOOR = DoorConfig(id="front", pin=17, debounce_ms=50, held_open_seconds=300)
 
 
 @pytest.fixture
-def pins(clock: ManualClock) -> Iterator[ClockedMockFactory]:
-    previous = Device.pin_factory
-    factory = ClockedMockFactory(clock)
-    Device.pin_factory = factory
-    yield factory
-    factory.reset()
-    Device.pin_factory = previous
-
-
-@pytest.fixture
 def events() -> list[Event]:
     return []
 
 
 @pytest.fixture
-def door(pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> Iterator[DoorSensor]:
+def door(clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]) -> Iterator[DoorSensor]:
     sensor = DoorSensor(DOOR, events.append, clock)
     yield sensor
     sensor.close()
@@ -61,18 +50,18 @@ def test_a_door_open_at_start_up_is_reported_open(door: DoorSensor, events: list
     assert [(e.sensor, e.status) for e in events if isinstance(e, SensorHealthChanged)] == [("door/front", "ok")]
 
 
-def test_a_clean_edge_is_reported_at_once(door: DoorSensor, pins: ClockedMockFactory, events: list[Event]) -> None:
+def test_a_clean_edge_is_reported_at_once(door: DoorSensor, clocked_pins: ClockedMockFactory, events: list[Event]) -> None:
     events.clear()
-    pins.pin(17).drive_low()
+    clocked_pins.pin(17).drive_low()
     assert door_events(events) == ["DoorClosed"]  # no debounce delay on a quiet line
     assert not door.is_open
 
 
 @pytest.mark.parametrize(("edges", "expected"), [(1000, ["DoorOpened", "DoorClosed"]), (999, ["DoorOpened"])])
 def test_a_thousand_edges_in_100_ms_give_only_the_debounced_transitions(
-    door: DoorSensor, pins: ClockedMockFactory, clock: ManualClock, events: list[Event], edges: int, expected: list[str]
+    door: DoorSensor, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event], edges: int, expected: list[str]
 ) -> None:
-    pin = pins.pin(17)
+    pin = clocked_pins.pin(17)
     pin.drive_low()
     clock.advance(1)
     door.poll()
@@ -95,9 +84,9 @@ def test_a_thousand_edges_in_100_ms_give_only_the_debounced_transitions(
 
 
 def test_bounce_that_ends_where_it_started_reports_nothing(
-    door: DoorSensor, pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
+    door: DoorSensor, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
 ) -> None:
-    pin = pins.pin(17)
+    pin = clocked_pins.pin(17)
     pin.drive_low()
     clock.advance(1)
     events.clear()
@@ -112,9 +101,9 @@ def test_bounce_that_ends_where_it_started_reports_nothing(
 
 
 def test_held_open_alert_and_its_clearing(
-    door: DoorSensor, pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
+    door: DoorSensor, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
 ) -> None:
-    pin = pins.pin(17)
+    pin = clocked_pins.pin(17)
     pin.drive_low()
     clock.advance(1)
     pin.drive_high()
@@ -134,9 +123,9 @@ def test_held_open_alert_and_its_clearing(
 
 
 def test_a_contact_that_never_settles_is_a_fault_until_it_does(
-    door: DoorSensor, pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
+    door: DoorSensor, clocked_pins: ClockedMockFactory, clock: ManualClock, events: list[Event]
 ) -> None:
-    pin = pins.pin(17)
+    pin = clocked_pins.pin(17)
     for i in range(int(CHATTER_SECONDS / 0.01) + 10):
         clock.advance(0.01)
         pin.drive_low() if i % 2 == 0 else pin.drive_high()

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import paho.mqtt.client as paho
 import pytest
-from mqttkit import Listener, Received, make_listener
-from paho.mqtt.enums import CallbackAPIVersion
+from mqttkit import Listener, make_listener
 
 from appliance import outbox, publishing, visits
 from appliance.broker import Mosquitto, add_user
@@ -178,33 +174,13 @@ def test_a_per_device_account_with_a_password_file(tmp_path: Path, db: Database,
         assert publishing.broker_status(db.conn())["connected"] is True
     finally:
         running.publisher.stop()
-        listener.client.disconnect()
-        listener.client.loop_stop()
+        listener.close()
         broker.stop()
 
 
 def _reader(broker: Mosquitto) -> Listener:
     """A recording subscriber on '#' with the broker's read-only account."""
-    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="reader")
-    client.username_pw_set("reader", "reader")
-    listener = Listener(client)
-    subscribed = threading.Event()
-
-    def on_message(c, userdata, msg):  # type: ignore[no-untyped-def]
-        with listener.lock:
-            listener.messages.append(Received(msg.topic, msg.payload, bool(msg.retain), msg.qos, time.monotonic()))
-        with listener.arrived:
-            listener.arrived.notify_all()
-
-    client.on_message = on_message
-    client.on_connect = lambda c, *args: c.subscribe("#", qos=1)
-    client.on_subscribe = lambda *args: subscribed.set()
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    if not subscribed.wait(10):
-        client.loop_stop()
-        pytest.fail("the reader account could not subscribe")
-    return listener
+    return make_listener(broker.host, broker.port, client_id="reader", username="reader", password="reader")
 
 
 def test_a_wrong_password_is_said_in_words_and_nothing_is_lost(
@@ -226,8 +202,7 @@ def test_a_wrong_password_is_said_in_words_and_nothing_is_lost(
         assert not any(m.topic.startswith(BASE) for m in listener.snapshot())
     finally:
         running.publisher.stop()
-        listener.client.disconnect()
-        listener.client.loop_stop()
+        listener.close()
         broker.stop()
 
 

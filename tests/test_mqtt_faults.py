@@ -5,10 +5,8 @@ committed is lost; order per topic holds; duplicates stay within the in-flight w
 from __future__ import annotations
 
 import dataclasses
-import json
 import signal
 import sqlite3
-import ssl
 import subprocess
 import sys
 import threading
@@ -18,10 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import paho.mqtt.client as paho
 import pytest
-from mqttkit import Listener, Received
-from paho.mqtt.enums import CallbackAPIVersion
+from mqttkit import Listener, make_listener
 from test_mqtt import Running, start, wait_until
 
 from appliance import outbox, publishing
@@ -37,44 +33,21 @@ EVENTS = "doorstep/community-hall/events"
 
 
 def durable_listener(broker: Mosquitto, name: str, ca: Path | None = None) -> Listener:
-    """A subscriber with a persistent session: the broker queues for it while it is away,
-    so a message is never lost because the listener reconnected later than we did."""
-    client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=name, clean_session=False)
-    if ca is not None:
-        client.tls_set(ca_certs=str(ca), cert_reqs=ssl.CERT_REQUIRED)
-    client.reconnect_delay_set(0.2, 1)
-    client.max_queued_messages_set(0)
-    listener = Listener(client)
-    subscribed = threading.Event()
-
-    def on_message(c, userdata, msg):  # type: ignore[no-untyped-def]
-        with listener.lock:
-            listener.messages.append(Received(msg.topic, msg.payload, bool(msg.retain), msg.qos, time.monotonic()))
-        with listener.arrived:
-            listener.arrived.notify_all()
-
-    client.on_message = on_message
-    client.on_connect = lambda c, *args: c.subscribe("#", qos=1)
-    client.on_subscribe = lambda *args: subscribed.set()
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    if not subscribed.wait(10):
-        client.loop_stop()
-        pytest.fail("the durable listener could not subscribe")
-    return listener
+    """A persistent-session subscriber: the broker queues for it while it is away, so a
+    message is never lost because the listener reconnected later than we did."""
+    return make_listener(broker.host, broker.port, client_id=name, durable=True, ca=ca)
 
 
 @pytest.fixture
 def durable(broker: Mosquitto) -> Iterator[Listener]:
     listener = durable_listener(broker, f"durable-{time.monotonic_ns()}")
     yield listener
-    listener.client.disconnect()
-    listener.client.loop_stop()
+    listener.close()
 
 
 def event_ids(listener: Listener) -> list[str]:
     """Ids of the events stream as received, duplicates included."""
-    return [json.loads(m.payload)["id"] for m in listener.snapshot() if m.topic == EVENTS]
+    return listener.event_ids(EVENTS)
 
 
 def test_broker_gone_for_30_seconds_mid_stream(
@@ -102,7 +75,8 @@ def test_broker_gone_for_30_seconds_mid_stream(
         assert publishing.broker_status(db.conn())["connected"] is False
         assert outbox.events_waiting(db.conn()) > 100
         broker.start()
-        time.sleep(2)
+        # the stream goes on across the reconnect, so events also arrive while the backlog drains
+        wait_until(durable, lambda: publishing.broker_status(db.conn())["connected"] is True, timeout=30)
         stop.set()
         writer.join()
         wait_until(durable, lambda: set(sent) <= set(event_ids(durable)), timeout=120)
@@ -235,8 +209,7 @@ def test_tls_with_the_right_ca_connects(
         assert publishing.broker_status(db.conn())["connected"] is True
     finally:
         running.publisher.stop()
-        listener.client.disconnect()
-        listener.client.loop_stop()
+        listener.close()
 
 
 def test_tls_with_the_wrong_ca_refuses_says_why_and_keeps_the_outbox(
@@ -260,5 +233,4 @@ def test_tls_with_the_wrong_ca_refuses_says_why_and_keeps_the_outbox(
         assert running.publisher.is_alive()
     finally:
         running.publisher.stop()
-        listener.client.disconnect()
-        listener.client.loop_stop()
+        listener.close()

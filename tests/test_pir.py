@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from gpiozero import Device
-
 from appliance import state
 from appliance.clock import ManualClock
 from appliance.config import Config, PirConfig
@@ -18,21 +13,11 @@ from sensors.pins import ClockedMockFactory
 from sensors.pir import PirCounter
 
 
-@pytest.fixture
-def pins(clock: ManualClock) -> Iterator[ClockedMockFactory]:
-    previous = Device.pin_factory
-    factory = ClockedMockFactory(clock)
-    Device.pin_factory = factory
-    yield factory
-    factory.reset()
-    Device.pin_factory = previous
-
-
-def test_motion_within_the_rearm_time_counts_once(pins: ClockedMockFactory, clock: ManualClock) -> None:
+def test_motion_within_the_rearm_time_counts_once(clocked_pins: ClockedMockFactory, clock: ManualClock) -> None:
     events: list[Event] = []
     pir = PirCounter(PirConfig(id="hall", pin=4, rearm_seconds=8), events.append, clock)
     try:
-        pin = pins.pin(4)
+        pin = clocked_pins.pin(4)
         for _ in range(5):  # someone walking about for 4 s
             pin.drive_high()
             clock.advance(0.5)

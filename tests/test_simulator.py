@@ -4,11 +4,10 @@ is what the simulated people did."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from appliance import fobs
@@ -41,17 +40,7 @@ def site(config: Config) -> Config:
     )
 
 
-@pytest.fixture
-def pins() -> Iterator[MockFactory]:
-    previous = Device.pin_factory
-    factory = MockFactory()
-    Device.pin_factory = factory
-    yield factory
-    factory.reset()
-    Device.pin_factory = previous
-
-
-def test_what_the_sensors_count_is_what_the_people_did(site: Config, pins: MockFactory, serial_pair) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_sensors_count_is_what_the_people_did(site: Config, mock_pins: MockFactory, serial_pair) -> None:  # type: ignore[no-untyped-def]
     events: list[Event] = []
     clock = SystemClock()
     door = DoorSensor(site.doors[0], events.append, clock)
@@ -63,7 +52,7 @@ def test_what_the_sensors_count_is_what_the_people_did(site: Config, pins: MockF
     )
     reader.start()
     wait_until(lambda: reader.opens == 1, "the reader opened the pty")
-    sim = Simulator(site, pins, speed=3000, seed=7, clock=ManualClock(datetime(2026, 3, 2, 11, 0, tzinfo=UTC)),
+    sim = Simulator(site, mock_pins, speed=3000, seed=7, clock=ManualClock(datetime(2026, 3, 2, 11, 0, tzinfo=UTC)),
                     card_feed=serial_pair.master)
     try:
         assert door.is_open  # the pull-up: nothing holds the reed switch yet
@@ -91,15 +80,15 @@ def test_what_the_sensors_count_is_what_the_people_did(site: Config, pins: MockF
         pir.close()
 
 
-def test_arrivals_follow_the_opening_hours(site: Config, pins: MockFactory) -> None:
+def test_arrivals_follow_the_opening_hours(site: Config, mock_pins: MockFactory) -> None:
     # Monday 05:00 in London: closed; the simulated day starts at lunchtime
-    sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)))
+    sim = Simulator(site, mock_pins, clock=ManualClock(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)))
     assert sim.sim_now == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     # Monday 23:00: Tuesday's lunchtime
-    sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 23, 0, tzinfo=UTC)))
+    sim = Simulator(site, mock_pins, clock=ManualClock(datetime(2026, 3, 2, 23, 0, tzinfo=UTC)))
     assert sim.sim_now == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     # open now: it starts now
-    sim = Simulator(site, pins, clock=ManualClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC)))
+    sim = Simulator(site, mock_pins, clock=ManualClock(datetime(2026, 3, 2, 15, 0, tzinfo=UTC)))
     assert sim.sim_now == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
     lunch = sim._rate(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))
     morning = sim._rate(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from faultkit import DurableListener
+from mqttkit import make_listener
 
 HERE = Path(__file__).parent
 
@@ -27,7 +27,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def durable_listener(broker):  # type: ignore[no-untyped-def]
     """A persistent-session subscriber on '#' of the test broker."""
-    listener = DurableListener(broker.host, broker.port, client_id=f"faults-{os.getpid()}-{time.monotonic_ns()}")
+    listener = make_listener(broker.host, broker.port, client_id=f"faults-{os.getpid()}-{time.monotonic_ns()}",
+                             durable=True)
     yield listener
     listener.close()
 

@@ -7,15 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from faultkit import (
-    config_toml,
-    driven_agent,
-    first_occurrences,
-    query,
-    scalar,
-    started,
-    wait_until,
-)
+from faultkit import config_toml, first_occurrences, query, scalar, wait_until
+
+from bench.procs import driven_agent, running
 
 pytestmark = pytest.mark.faults
 
@@ -29,7 +23,7 @@ def test_broker_stopped_mid_stream_loses_nothing_and_keeps_order(tmp_path: Path,
     config.write_text(config_toml(db, broker=(broker.host, broker.port)), encoding="utf-8")
     passes = 1500
     agent = driven_agent(config, "beams", rate=150, count=passes)  # about 10 s of walking
-    with started(agent):
+    with running(agent):
         wait_until(lambda: "driving" in agent.output(), 60, "the agent to start", agent)
         wait_until(lambda: len(durable_listener.event_ids(EVENTS, "passed")) >= 100, 30,
                    "the first passes on the broker", agent)
@@ -52,7 +46,7 @@ def test_broker_stopped_mid_stream_loses_nothing_and_keeps_order(tmp_path: Path,
     assert arrived == recorded, "the events stream arrived out of the order it was recorded in"
     # The retained count coalesces in the outbox, so not every value is sent, but the values
     # that were sent must never go backwards (first arrivals), and the last is the true total.
-    counts = [int(v) for v in first_occurrences(durable_listener.on(FOOTFALL_IN))]
+    counts = [int(v) for v in first_occurrences(durable_listener.payloads(FOOTFALL_IN))]
     assert counts == sorted(counts), f"footfall/in went backwards: {counts[:50]}"
     ins = (passes + 1) // 2  # the walker alternates in and out, starting with in
     assert counts[-1] == ins

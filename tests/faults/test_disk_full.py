@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faultkit import config_toml, driven_agent, integrity, scalar, started, wait_until
+from faultkit import config_toml, integrity, scalar, wait_until
+
+from bench.procs import driven_agent, running
 
 pytestmark = pytest.mark.faults
 
@@ -77,7 +79,7 @@ def test_disk_full_is_survived_and_recovered_from(small_disk: Path, broker, dura
     config = small_disk.parent / "config.toml"
     config.write_text(config_toml(db, broker=(broker.host, broker.port)), encoding="utf-8")
     agent = driven_agent(config, "beams", rate=50)
-    with started(agent):
+    with running(agent):
         wait_until(lambda: scalar(db, PASSES) >= 50, 60, "the first passes", agent)
         ballast = _fill(small_disk)
         assert shutil.disk_usage(small_disk).free < 64 * 1024

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from faultkit import changed, config_toml, fingerprint, role, wait_until
+from faultkit import changed, config_toml, fingerprint, wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from appliance.broker import free_port
+from bench.procs import doorstep
 
 pytestmark = pytest.mark.faults
 
@@ -36,7 +37,7 @@ class LiveWeb:
             "d = Database(sys.argv[1]); d.migrate(); seed_demo(d); d.close()"
         )
         subprocess.run([sys.executable, "-c", seed, str(self.db)], check=True)
-        self.proc = role("web", config)
+        self.proc = doorstep("web", config)
         self.url = f"http://127.0.0.1:{self.port}"
 
 

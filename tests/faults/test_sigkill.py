@@ -10,17 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from faultkit import (
-    Proc,
-    config_toml,
-    driven_agent,
-    integrity,
-    query,
-    role,
-    scalar,
-    started,
-    wait_until,
-)
+from faultkit import config_toml, integrity, query, scalar, wait_until
+
+from bench.procs import Proc, doorstep, driven_agent, running
 
 pytestmark = pytest.mark.faults
 
@@ -94,8 +86,8 @@ def test_agent_killed_at_random_moments_keeps_the_database_sound_and_loses_nothi
     committed = {r[0] for r in query(db, "SELECT id FROM sensor_events WHERE kind = 'passed'")}
     assert committed, "no pass was ever committed: the kills all came too early to test anything"
     # the agent started normally delivers everything still in the outbox
-    final: Proc = role("agent", config)
-    with started(final):
+    final: Proc = doorstep("agent", config)
+    with running(final):
         wait_until(lambda: scalar(db, "SELECT count(*) FROM outbox WHERE topic = ?", (EVENTS,)) == 0, 120,
                    "the outbox to drain after the last kill", final)
         wait_until(lambda: committed <= set(durable_listener.event_ids(EVENTS, "passed")), 60,

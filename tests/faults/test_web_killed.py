@@ -14,9 +14,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from faultkit import config_toml, integrity, query, role, started, wait_until
+from faultkit import config_toml, integrity, query, wait_until
 
 from appliance.broker import free_port
+from bench.procs import doorstep, running
 
 pytestmark = pytest.mark.faults
 
@@ -55,8 +56,8 @@ def test_web_role_killed_during_sign_ins_keeps_every_acknowledged_one(tmp_path: 
     lock = threading.Lock()
 
     # The contract first, so a missing endpoint fails with a clear message, not a count.
-    web = role("web", config)
-    with started(web):
+    web = doorstep("web", config)
+    with running(web):
         wait_until(lambda: _answers(port), 60, "the web role to answer", web)
         status, body = _sign_in(port, "Contract Check")
         assert status == 201 and "id" in body, (
@@ -65,7 +66,7 @@ def test_web_role_killed_during_sign_ins_keeps_every_acknowledged_one(tmp_path: 
         acknowledged[int(body["id"])] = "Contract Check"
 
     for round_number in range(ROUNDS):
-        web = role("web", config)
+        web = doorstep("web", config)
         web.start()
         wait_until(lambda: _answers(port), 60, "the web role to answer", web)
         stop = threading.Event()
@@ -94,8 +95,8 @@ def test_web_role_killed_during_sign_ins_keeps_every_acknowledged_one(tmp_path: 
         assert integrity(db) == "ok", f"round {round_number}: the database is damaged after SIGKILL"
 
     assert len(acknowledged) > ROUNDS * 10, f"only {len(acknowledged)} sign-ins were acknowledged: too few to test"
-    web = role("web", config)
-    with started(web):
+    web = doorstep("web", config)
+    with running(web):
         wait_until(lambda: _answers(port), 60, "the web role to come back", web)
         stored = dict(query(db, "SELECT id, name FROM visits"))
     missing = {i: n for i, n in acknowledged.items() if stored.get(i) != n}
