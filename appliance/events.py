@@ -7,15 +7,23 @@ both travel with it to the database and to MQTT, so consumers can drop duplicate
 
 from __future__ import annotations
 
+import os
 import typing
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 
 def new_id() -> str:
-    """A fresh event id."""
-    return str(uuid.uuid4())
+    """A fresh event id: a random (version 4) UUID in its usual text form.
+
+    Built from the bytes directly: ``str(uuid.uuid4())`` costs about three times as much,
+    and every sensor edge pays it on its way to the broker.
+    """
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(frozen=True, kw_only=True)
