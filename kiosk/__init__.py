@@ -45,13 +45,13 @@ def create_app(config: Config, clock: Clock | None = None, overrides: dict[str, 
     app.config.update(overrides or {})
     app.extensions["doorstep"] = Web(config=config, db=db, clock=clock)
 
-    from kiosk import api, auth, dashboard, display, entrance, errors, health, live
+    from kiosk import api, auth, booking_page, dashboard, display, entrance, errors, health, live
     from kiosk import calendar as calendar_feeds
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # the JSON API is guarded by network or token, not a form token
-    for module in (entrance, auth, dashboard, display, api, live, health, calendar_feeds):
+    for module in (entrance, auth, dashboard, display, api, live, health, calendar_feeds, booking_page):
         app.register_blueprint(module.bp)
     from kiosk import reports, rollcall
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import segno
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -167,16 +167,9 @@ def _do_book(room: Room, start: datetime, minutes: int) -> Any:
 
 
 def booking_url(reference: str) -> str:
-    """Where the booking can be seen on the LAN: ``web.base_url`` or this request's host.
-
-    It is the public booking page when one is registered (a GET rule taking only
-    ``reference`` outside /api/), else the JSON API's view of it.
-    """
+    """The booking's page on the LAN (kiosk/booking_page.py), from ``web.base_url`` or this request's host."""
     base = web().config.web.base_url.rstrip("/") or request.host_url.rstrip("/")
-    for rule in current_app.url_map.iter_rules():
-        if rule.arguments == {"reference"} and "GET" in (rule.methods or ()) and not rule.rule.startswith("/api/"):
-            return base + rule.rule.replace("<reference>", reference)
-    return f"{base}/api/v1/bookings/{reference}"
+    return base + url_for("booking_page.show", reference=reference)
 
 
 def qr_svg(url: str) -> Markup:
