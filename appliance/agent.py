@@ -49,7 +49,9 @@ class Agent:
     def __post_init__(self) -> None:
         self.db = Database(self.config.database.path, self.clock)
         self.db.migrate()
-        self.recorder = Recorder(self.db, topic_context(self.config), self.config.site.zone, self.clock)
+        self.recorder = Recorder(
+            self.db, topic_context(self.config), self.config.site.zone, self.clock, self.config
+        )
         self.housekeeper = Housekeeper(self.db, self.config, self.clock)
 
     def start(self) -> None:

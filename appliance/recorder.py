@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from appliance import outbox
 from appliance.clock import Clock, iso
+from appliance.config import Config
 from appliance.db import Database
 from appliance.events import Event
 from appliance.topics import TopicContext, message
@@ -38,6 +39,9 @@ class Tx:
     conn: sqlite3.Connection
     topics: TopicContext
     zone: ZoneInfo
+    # The agent's config, for rules that publish derived topics at once (a fob sign-in);
+    # None in tests and tools that record events without one.
+    config: Config | None = None
 
     def publish(self, name: str, when: datetime, /, *, path: dict[str, str] | None = None, **values: Any) -> None:
         """Queue a message from the topic table in this transaction (``when``: its time)."""
@@ -130,8 +134,11 @@ def apply(tx: Tx, event: Event) -> None:
 class Recorder:
     """The single writer thread of the agent."""
 
-    def __init__(self, db: Database, topics: TopicContext, zone: ZoneInfo, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, topics: TopicContext, zone: ZoneInfo, clock: Clock, config: Config | None = None
+    ) -> None:
         load_rules()
+        self.config = config
         self.db = db
         self.topics = topics
         self.zone = zone
@@ -150,7 +157,7 @@ class Recorder:
     def write(self, events: list[Event]) -> None:
         """Apply events now, in one transaction, on the calling thread."""
         with self.db.write() as conn:
-            tx = Tx(conn, self.topics, self.zone)
+            tx = Tx(conn, self.topics, self.zone, self.config)
             for event in events:
                 apply(tx, event)
         self.written += len(events)

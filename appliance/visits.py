@@ -265,10 +265,9 @@ def _check_in_booking(conn: sqlite3.Connection, config: Config | None, person_id
 
 @handles(FobRead)
 def _fob_read(tx: Tx, event: FobRead) -> None:
-    # The recorder's Tx may carry the config (for publishing and booking windows); without
-    # it the visit is still recorded and the agent's publish-refresh job sends the counts.
-    config = getattr(tx, "config", None)
-    toggle_by_card(tx.conn, config, tx.zone, event.at, event.card_hash)
+    # The agent's Tx carries its config, so the new counts are published in this same
+    # transaction; without one (a tool recording events) the publish-refresh job sends them.
+    toggle_by_card(tx.conn, tx.config, tx.zone, event.at, event.card_hash)
 
 
 def sign_in_named(

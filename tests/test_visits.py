@@ -158,3 +158,23 @@ def test_an_extra_configured_kind_signs_in_by_name_like_a_visitor(
             visits.sign_in_named(conn, extra, clock.now(), kind="member", name="Bob Builder")
     assert (visit.kind, visit.person_id, visit.name) == ("contractor", None, "Bob Builder")
     assert visits.retention_days(extra, "contractor") == config.privacy.visitor_days
+
+
+def test_a_fob_sign_in_is_published_in_the_same_transaction(db, config, clock) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from appliance import people, publishing
+    from appliance.events import FobRead
+    from appliance.recorder import Recorder
+
+    cfg = config.with_changes(mqtt=dataclasses.replace(config.mqtt, enabled=True))
+    conn = db.conn()
+    with db.write():
+        person = people.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
+        people.assign_card(conn, person.id, "c" * 64)
+    recorder = Recorder(db, publishing.context(cfg), cfg.site.zone, clock, cfg)
+    recorder.write([FobRead(reader="cardreader", card_hash="c" * 64, at=clock.now())])
+    topics = [row[0] for row in conn.execute("SELECT topic FROM outbox")]
+    assert "doorstep/community-hall/visits" in topics  # not left for the 5-second refresh job
+    payloads = " ".join(row[0] for row in conn.execute("SELECT payload FROM outbox"))
+    assert "Grace" not in payloads and "c" * 64 not in payloads
