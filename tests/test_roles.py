@@ -30,7 +30,7 @@ port = {broker.port}
 client_id = "roles-test-agent"
 [hardware]
 pin_factory = "mock"
-simulate = true
+simulate = false
 [[doors]]
 id = "front"
 pin = 17
@@ -45,8 +45,8 @@ def _get_json(url: str) -> dict:  # type: ignore[type-arg]
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
-    with log.open("ab") as out:
-        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    with log.open("ab") as out:  # from the repository, so `python -m bench...` resolves
+        return subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
 
 
 def _wait_http(url: str, proc: subprocess.Popen, log: Path) -> dict:  # type: ignore[type-arg]
@@ -65,7 +65,9 @@ def test_web_killed_agent_keeps_publishing(tmp_path: Path, broker: Mosquitto, mq
     _write_config(config, tmp_path / "doorstep.db", broker, web_port)
     doorstep = [sys.executable, "-m", "appliance"]
     log = tmp_path / "roles.log"
-    agent = _start([*doorstep, "agent", "--config", str(config)], log)
+    # The real agent with its door contact flipped 5 times a second (bench/driven_agent.py):
+    # the simulator's traffic follows the opening hours and is quiet at night.
+    agent = _start([sys.executable, "-m", "bench.driven_agent", str(config), "door", "5"], log)
     web = _start([*doorstep, "web", "--config", str(config)], log)
     try:
         status = _wait_http(f"http://127.0.0.1:{web_port}/status.json", web, log)
@@ -73,9 +75,9 @@ def test_web_killed_agent_keeps_publishing(tmp_path: Path, broker: Mosquitto, mq
         web.send_signal(signal.SIGKILL)
         web.wait()
         mqtt_listener.clear()
-        # the simulator keeps opening the door: the agent goes on publishing without the web role
+        # the door keeps moving: the agent goes on publishing without the web role
         events = "doorstep/roles-test/events"
-        mqtt_listener.wait_for(lambda ms: sum(m.topic == events for m in ms) >= 2, timeout=60)
+        mqtt_listener.wait_for(lambda ms: sum(m.topic == events for m in ms) >= 2, timeout=30)
         assert agent.poll() is None, log.read_text()
         web = _start([*doorstep, "web", "--config", str(config)], log)
         status = _wait_http(f"http://127.0.0.1:{web_port}/status.json", web, log)
