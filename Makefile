@@ -40,7 +40,7 @@ faults: $(STAMP) tools
 
 ## docs: regenerate docs/CONFIG.md from the code
 docs: $(STAMP)
-	$(BIN)/python -c "from appliance.config import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
+	$(BIN)/python -c "from appliance.config_reference import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
 
 ## image-check: install.sh into a Debian bookworm arm64 root under qemu, checked inside (root; ~7 min)
 image-check:

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import click
 
-from appliance import __version__
+from appliance import __version__, config_reference
 from appliance import config as config_mod
 from appliance.db import Database, DatabaseError
 
@@ -73,7 +73,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init_config(path: Path | None, force: bool) -> None:
     """Write a commented example config holding every key with its default (stdout without PATH)."""
-    text = config_mod.example()
+    text = config_reference.example()
     if path is None:
         click.echo(text)
         return

@@ -20,7 +20,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from appliance.config import Config, iter_keys
+from appliance.config import Config
+from appliance.config_reference import iter_keys
 from appliance.db import get_setting, put_setting
 
 PREFIX = "config:"

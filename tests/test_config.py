@@ -8,16 +8,17 @@ import pytest
 from click.testing import CliRunner
 
 from appliance import config as cfg
+from appliance import config_reference as ref
 from appliance.cli import main
 
 
 def test_example_parses_to_the_defaults() -> None:
-    assert cfg.parse(cfg.example()) == cfg.Config()
+    assert cfg.parse(ref.example()) == cfg.Config()
 
 
 def test_example_mentions_every_key() -> None:
-    text = cfg.example()
-    for dotted, _field in cfg.iter_keys():
+    text = ref.example()
+    for dotted, _field in ref.iter_keys():
         leaf = dotted.split(".")[-1].replace("[]", "")
         assert f"{leaf} = " in text or f"[{dotted}]" in text or f"[[{leaf}]]" in text, dotted
 

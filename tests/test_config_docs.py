@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appliance import config as cfg
+from appliance import config_reference as ref
 from appliance.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_config_reference_is_current() -> None:
     committed = (ROOT / "docs" / "CONFIG.md").read_text(encoding="utf-8")
-    assert committed == cfg.reference_markdown(), "docs/CONFIG.md is stale: run 'make docs'"
+    assert committed == ref.reference_markdown(), "docs/CONFIG.md is stale: run 'make docs'"
 
 
 def test_every_cli_command_is_documented() -> None:
