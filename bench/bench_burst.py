@@ -19,7 +19,6 @@ import contextlib
 import json
 import re
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -30,7 +29,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from appliance.broker import Mosquitto, free_port
 from bench.harness import CACHE, Figure
-from bench.procs import Proc, config_toml, env_float, running, wait_for
+from bench.procs import config_toml, driven_agent, env_float, running, wait_for
 
 DRAIN_TIMEOUT = 180.0
 
@@ -107,7 +106,7 @@ def _burst(rate: float, seconds: float) -> dict[str, float]:
                 encoding="utf-8",
             )
             counter = EventCounter(broker.host, broker.port, "doorstep/bench/events")
-            agent = Proc([sys.executable, "-m", "bench.driven_agent", str(config), "beams", str(rate), str(count)])
+            agent = driven_agent(config, "beams", rate, count)
             with running(agent):
                 wait_for(lambda: "driving" in agent.output(), 60, "the agent to start", agent)
                 started = time.monotonic()

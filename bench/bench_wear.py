@@ -36,6 +36,7 @@ from bench.procs import (
     Proc,
     config_toml,
     doorstep,
+    driven_agent,
     env_float,
     running,
     wait_for,
@@ -150,7 +151,7 @@ def run() -> list[Figure]:
         port = free_port()
         config = directory / "config.toml"
         config.write_text(config_toml(db, web_port=port, broker=(broker.host, broker.port)), encoding="utf-8")
-        agent = Proc([sys.executable, "-m", "bench.driven_agent", str(config), "door", str(RATE)])
+        agent = driven_agent(config, "door", RATE)
         web = doorstep("web", config)
         floor = Proc([sys.executable, "-c", FLOOR_SCRIPT, str(floor_db), str(RATE)])
         procs = {"agent": agent, "web": web, "floor": floor}

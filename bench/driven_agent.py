@@ -58,30 +58,20 @@ def main(argv: list[str]) -> int:
     agent.start()
     stop = threading.Event()
     if mode == "beams":
-        count = int(argv[3])
-        driver = threading.Thread(target=walk, args=(agent, rate, count, stop), name="driver", daemon=True)
-        driver.start()
-        print("driving", flush=True)
-        try:
-            wait_for_signal()
-        finally:
-            stop.set()
-            driver.join(timeout=2)
-            agent.stop()
-        return 0
-    door = config.doors[0]
-    pin = agent.pin_factory.pin(door.pin)
+        driver = threading.Thread(target=walk, args=(agent, rate, int(argv[3]), stop), name="driver", daemon=True)
+    else:
+        pin = agent.pin_factory.pin(config.doors[0].pin)
 
-    def drive() -> None:
-        # a steady schedule (not sleep-after-work) so the rate holds on a busy machine
-        level = False
-        next_at = time.monotonic() + 1 / rate
-        while not stop.wait(max(0.0, next_at - time.monotonic())):
-            level = not level
-            pin.drive_high() if level else pin.drive_low()
-            next_at += 1 / rate
+        def drive() -> None:
+            # a steady schedule (not sleep-after-work) so the rate holds on a busy machine
+            level = False
+            next_at = time.monotonic() + 1 / rate
+            while not stop.wait(max(0.0, next_at - time.monotonic())):
+                level = not level
+                pin.drive_high() if level else pin.drive_low()
+                next_at += 1 / rate
 
-    driver = threading.Thread(target=drive, name="driver", daemon=True)
+        driver = threading.Thread(target=drive, name="driver", daemon=True)
     driver.start()
     print("driving", flush=True)
     try:
@@ -91,7 +81,6 @@ def main(argv: list[str]) -> int:
         driver.join(timeout=2)
         agent.stop()
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
