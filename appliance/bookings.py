@@ -8,8 +8,8 @@ cannot both take a slot: SQLite lets one writer in at a time and the second sees
 first's booking.
 
 Writes run in their own transaction, or inside the caller's when one is already open
-(a recorder rule handling a fob tap). After each write, if appliance.publishing is
-installed, its ``refresh`` runs in the same transaction so rooms/<id> on MQTT follows.
+(a recorder rule handling a fob tap). After each write appliance.publishing's
+``refresh`` runs in the same transaction so rooms/<id> on MQTT follows.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import importlib
-import importlib.util
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -26,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from appliance import availability
+from appliance import availability, publishing
 from appliance.availability import MAX_BOOKING, Slot, nearest_free, on_grid
 from appliance.clock import iso, parse_iso
 from appliance.config import Config
@@ -204,10 +202,8 @@ def write_tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def refresh_published(conn: sqlite3.Connection, config: Config, now: datetime) -> None:
-    """Let appliance.publishing update rooms/<id> and status, when that module is installed."""
-    if importlib.util.find_spec("appliance.publishing") is None:
-        return
-    importlib.import_module("appliance.publishing").refresh(conn, config, now)
+    """Let appliance.publishing update rooms/<id> and status in this same transaction."""
+    publishing.refresh(conn, config, now)
 
 
 def _reference(conn: sqlite3.Connection) -> str:
