@@ -16,7 +16,6 @@ it also raises the held-open alert.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 
@@ -26,8 +25,6 @@ from appliance.clock import Clock
 from appliance.config import DoorConfig
 from appliance.events import DoorClosed, DoorHeldOpen, DoorHeldOpenCleared, DoorOpened, Event
 from sensors.health import HealthReporter
-
-log = logging.getLogger(__name__)
 
 # A contact that never settles for this long is reported as a fault (a loose magnet).
 CHATTER_SECONDS = 10.0
