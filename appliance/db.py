@@ -35,8 +35,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import sqlite_utils
-
 from appliance.clock import Clock, SystemClock, iso
 
 log = logging.getLogger(__name__)
@@ -152,10 +150,6 @@ class Database:
     def write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """A write transaction on this thread's connection."""
         return transaction(self.conn())
-
-    def table(self, name: str) -> sqlite_utils.db.Table:
-        """A sqlite-utils table on this thread's connection."""
-        return sqlite_utils.Database(self.conn())[name]  # type: ignore[return-value]
 
     def migrate(self) -> list[int]:
         """Apply every migration not yet applied; return the numbers applied now."""
