@@ -24,10 +24,8 @@ import threading
 import time
 from pathlib import Path
 
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
-
 from appliance.broker import Mosquitto, free_port
+from appliance.mqtt import plain_client
 from bench.harness import CACHE, Figure
 from bench.procs import config_toml, driven_agent, env_float, running, wait_for
 
@@ -41,7 +39,7 @@ class EventCounter:
         self.ids: set[str] = set()
         self.last_at = 0.0
         self.lock = threading.Lock()
-        self.client = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id="bench-burst-listener")
+        self.client = plain_client("bench-burst-listener")
         self.client.max_queued_messages_set(0)
         subscribed = threading.Event()
         self.client.on_connect = lambda c, *a: c.subscribe(topic, qos=1)
