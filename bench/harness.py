@@ -246,19 +246,19 @@ def main(selected: list[str] | None = None) -> int:
         RESULTS_MD.write_text(render(_load_results()), encoding="utf-8")
         print(RESULTS_MD.read_text(encoding="utf-8"))
         return 0
-    names = selected or discover()
-    unknown = [n for n in names if n not in discover()]
+    known = discover()
+    names = selected or known
     # a full run starts afresh; a run of some modules replaces only their rows
     results = _load_results() if selected else {}
     for name in names:
-        if name in unknown:
-            print(f"no benchmark named {name} (have: {', '.join(discover())})")
+        if name not in known:
+            print(f"no benchmark named {name} (have: {', '.join(known)})")
             continue
         print(f"running {name} ...", flush=True)
         entry = run_one(name)
         results[name] = entry
         print(table(_figures_of(entry)), flush=True)
-    results = {k: v for k, v in results.items() if k in discover()}
+    results = {k: v for k, v in results.items() if k in known}
     text = render(results)
     print()
     print(text)
