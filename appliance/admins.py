@@ -81,8 +81,17 @@ _DUMMY = hash_password(secrets.token_hex(8))
 
 
 def hash_token(token: str) -> str:
-    """How API tokens are stored (the same as kiosk.access.hash_token: long random tokens need no salt)."""
+    """How API tokens are stored (long random tokens need no salt, so a plain hash is enough)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_owner(conn: sqlite3.Connection, token: str) -> str | None:
+    """The admin whose API token ``token`` is, or None (compared in constant time)."""
+    digest = hash_token(token)
+    for row in conn.execute("SELECT name, api_token_hash FROM admins WHERE api_token_hash IS NOT NULL"):
+        if hmac.compare_digest(row["api_token_hash"], digest):
+            return str(row["name"])
+    return None
 
 
 def create(conn: sqlite3.Connection, name: str, password: str, at: datetime) -> None:

@@ -4,14 +4,13 @@ screen, by default) or carry an admin's API token; forms carry a CSRF token."""
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import ipaddress
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, request
 
+from appliance import admins
 from kiosk.context import web
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,21 +26,12 @@ def from_kiosk_network() -> bool:
     return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def hash_token(token: str) -> str:
-    """How API tokens are stored (tokens are long random strings, so a plain hash is enough)."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def token_admin() -> str | None:
     """The admin whose API token is in the Authorization header, or None."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    digest = hash_token(header.removeprefix("Bearer ").strip())
-    for row in web().db.conn().execute("SELECT name, api_token_hash FROM admins WHERE api_token_hash IS NOT NULL"):
-        if hmac.compare_digest(row["api_token_hash"], digest):
-            return str(row["name"])
-    return None
+    return admins.token_owner(web().db.conn(), header.removeprefix("Bearer ").strip())
 
 
 def kiosk_write(view: F) -> F:

@@ -10,7 +10,6 @@ from werkzeug.security import check_password_hash
 from appliance import admins, audit
 from appliance.clock import ManualClock
 from appliance.db import Database
-from kiosk.access import hash_token
 
 
 def test_password_is_stored_as_a_scrypt_hash_werkzeug_can_read(db: Database, clock: ManualClock) -> None:
@@ -111,7 +110,7 @@ def test_api_token_is_stored_only_as_a_hash_and_can_be_revoked(db: Database, clo
     admins.create(db.conn(), "alice", "correct horse", clock.now())
     token = admins.issue_token(db.conn(), "alice", clock.now())
     stored = db.conn().execute("SELECT api_token_hash FROM admins").fetchone()[0]
-    assert stored == hash_token(token) and token not in stored
+    assert stored == admins.hash_token(token) and token not in stored
     admins.revoke_token(db.conn(), "alice", clock.now())
     assert db.conn().execute("SELECT api_token_hash FROM admins").fetchone()[0] is None
     with pytest.raises(admins.AdminError, match="no admin"):
@@ -155,7 +154,7 @@ def test_cli_admin_token_issues_and_revokes(tmp_path, config, db: Database, cloc
     issued = CliRunner().invoke(main, ["admin", "token", "alice", "--config", cfg])
     assert issued.exit_code == 0
     token = issued.output.strip()
-    assert db.conn().execute("SELECT api_token_hash FROM admins").fetchone()[0] == hash_token(token)
+    assert db.conn().execute("SELECT api_token_hash FROM admins").fetchone()[0] == admins.hash_token(token)
     revoked = CliRunner().invoke(main, ["admin", "token", "alice", "--revoke", "--config", cfg])
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     assert CliRunner().invoke(main, ["admin", "token", "nobody", "--config", cfg]).exit_code == 1
