@@ -73,16 +73,12 @@ def public_view(booking: Booking, room: Room, config: Config) -> dict[str, Any]:
 
 def todays_public(conn: sqlite3.Connection, config: Config, now: datetime) -> list[dict[str, Any]]:
     """Today's (site day) live bookings in order, public titles only: the what's-on list."""
-    start, end = day_bounds(now.astimezone(config.site.zone).date(), config)
-    rows = conn.execute(
-        "SELECT * FROM bookings WHERE start_at >= ? AND start_at < ? AND status = 'confirmed' ORDER BY start_at",
-        (iso(start - MAX_BOOKING), iso(end)),
-    ).fetchall()
     rooms = {r.id: r for r in list_rooms(conn)}
+    day = now.astimezone(config.site.zone).date()
     return [
         public_view(b, rooms[b.room_id], config)
-        for b in map(from_row, rows)
-        if b.end > start and b.room_id in rooms
+        for b in day_bookings(conn, day, config, statuses=("confirmed",))
+        if b.room_id in rooms
     ]
 
 
