@@ -20,9 +20,9 @@ from appliance.rooms import MAX_BUFFER_MINUTES, Room, get_room, opening_window
 
 MAX_BOOKING = timedelta(hours=24)
 MAX_BLOCK = MAX_BOOKING + timedelta(minutes=2 * MAX_BUFFER_MINUTES)
-LIVE = ("requested", "confirmed")  # statuses that hold their block
 
-# The overlap query: both bounds on block_start_at come from the index.
+# The overlap query: both bounds on block_start_at come from the index; only live
+# bookings (requested, confirmed) hold their block.
 BLOCKS_SQL = (
     "SELECT id, reference, block_start_at, block_end_at, start_at, end_at, status FROM bookings"
     " WHERE room_id = ? AND block_start_at >= ? AND block_start_at < ? AND block_end_at > ?"
