@@ -10,21 +10,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from appliance import publishing
 from appliance.clock import Clock, SystemClock
 from appliance.config import Config
 from appliance.db import Database
 from appliance.housekeeping import Housekeeper
 from appliance.recorder import Recorder
-from appliance.topics import TopicContext
 
 log = logging.getLogger(__name__)
-
-
-def topic_context(config: Config) -> TopicContext:
-    """The topic prefix, site id and discovery prefix from config."""
-    from appliance.publishing import context
-
-    return context(config)
 
 
 @dataclass
@@ -50,7 +43,7 @@ class Agent:
         self.db = Database(self.config.database.path, self.clock)
         self.db.migrate()
         self.recorder = Recorder(
-            self.db, topic_context(self.config), self.config.site.zone, self.clock, self.config
+            self.db, publishing.context(self.config), self.config.site.zone, self.clock, self.config
         )
         self.housekeeper = Housekeeper(self.db, self.config, self.clock)
 
@@ -58,7 +51,6 @@ class Agent:
         """Start the writer, the publisher, the sensors and housekeeping."""
         self.recorder.start()
         if self.config.mqtt.enabled:
-            from appliance import publishing
             from appliance.mqtt import Publisher
 
             config = self.config
@@ -66,7 +58,7 @@ class Agent:
             with self.db.write() as conn:
                 publishing.refresh(conn, config, self.clock.now())
             self.publisher = Publisher(
-                self.db, config.mqtt, topic_context(config), self.clock,
+                self.db, config.mqtt, publishing.context(config), self.clock,
                 announce=lambda conn, now: publishing.announce(conn, config, now),
             )
             # A commit by the single writer is sent at once, on the writer's thread (the latency path).
