@@ -75,12 +75,13 @@ def _changes(
     live: set[str] = set()
     queue: list[tuple[Message, str]] = []
     for name, path, values in _derived(conn, config, now):
-        timed = dict(values, at=at) if name != "discovery" else values
-        msg = message(ctx, name, path=path, **timed)
-        untimed = message(ctx, name, path=path, **(dict(values, at="") if name != "discovery" else values))
-        live.add(msg.topic)
+        timed = name != "discovery"  # discovery carries no ``at``
+        untimed = message(ctx, name, path=path, **(dict(values, at="") if timed else values))
+        live.add(untimed.topic)
         fingerprint = _fingerprint(untimed)
-        if seen.get(msg.topic) != fingerprint or name in force:
+        if seen.get(untimed.topic) != fingerprint or name in force:
+            # Only a topic that changed is built again with its time (nearly always none is).
+            msg = message(ctx, name, path=path, **dict(values, at=at)) if timed else untimed
             queue.append((msg, fingerprint))
     # A room that went (deleted or made private): its retained message is cleared.
     gone = [key for key in seen if key not in live and key.startswith(ctx.full("rooms/"))]
