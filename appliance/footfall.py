@@ -63,20 +63,23 @@ class Footfall:
     obstruction_seconds: float = 5.0
     ins: int = 0
     outs: int = 0
-    blocked: dict[str, bool] = field(default_factory=lambda: {OUTER: False, INNER: False})
-    blocked_since: dict[str, float] = field(default_factory=dict)
+    blocked_since: dict[str, float] = field(default_factory=dict)  # the beams blocked now
     origin: str | None = None  # the beam this excursion started on
     obstructed: bool = False
+
+    @property
+    def blocked(self) -> dict[str, bool]:
+        """Each beam: blocked now."""
+        return {OUTER: OUTER in self.blocked_since, INNER: INNER in self.blocked_since}
 
     def edge(self, beam: str, is_blocked: bool, now: float) -> list[Outcome]:
         """A beam changed (or reported the level it already had); return what it means."""
         if beam not in (OUTER, INNER):
             raise FootfallError(f"beam {beam!r} is neither {OUTER!r} nor {INNER!r}")
         outcomes = self.tick(now)
-        if self.blocked[beam] == is_blocked:
+        if (beam in self.blocked_since) == is_blocked:
             return outcomes  # a repeated level: nothing moved
         before = self._level()
-        self.blocked[beam] = is_blocked
         if is_blocked:
             self.blocked_since[beam] = now
         else:
@@ -118,7 +121,7 @@ class Footfall:
         return Pass(OUT)
 
     def _level(self) -> str:
-        outer, inner = self.blocked[OUTER], self.blocked[INNER]
+        outer, inner = OUTER in self.blocked_since, INNER in self.blocked_since
         if outer and inner:
             return "both"
         if outer:
