@@ -2,9 +2,10 @@
 
 Published to ``<discovery_prefix>/device/<node>/config`` (Home Assistant 2024.11 and
 later) with ``dev`` (the device), ``o`` (the origin: us) and ``cmps`` (one entry per
-entity). Each entity reads a topic Doorstep already publishes, so discovery adds no
-data of its own: door binary_sensors, occupancy and footfall when there are beams,
-people signed in, a busy binary_sensor per public room, and availability.
+entity). Each entity reads a topic Doorstep already publishes, named through the topic
+table so the two cannot drift; discovery adds no data of its own: door binary_sensors,
+occupancy and footfall when there are beams, people signed in, a busy binary_sensor
+per public room, and availability.
 
 It is queued by :func:`appliance.publishing.refresh` whenever its content changes
 (a room added, a door renamed), and again when Home Assistant says ``online`` on
@@ -18,7 +19,7 @@ from typing import Any
 
 from appliance import __version__
 from appliance.config import Config
-from appliance.topics import TopicContext
+from appliance.topics import TopicContext, topic_of
 
 
 def node_id(config: Config) -> str:
@@ -38,22 +39,22 @@ def payload(conn: sqlite3.Connection, config: Config) -> dict[str, Any]:
     for door in config.doors:
         add(
             f"door_{door.id}", "binary_sensor", door.name or door.id.replace("-", " ").title(),
-            device_class="door", state_topic=ctx.full(f"door/{door.id}"), payload_on="open", payload_off="closed",
+            device_class="door", state_topic=topic_of(ctx, "door", {"door": door.id}), payload_on="open", payload_off="closed",
         )
     if config.beams:
-        add("occupancy", "sensor", "People inside", state_topic=ctx.full("occupancy"),
+        add("occupancy", "sensor", "People inside", state_topic=topic_of(ctx, "occupancy"),
             unit_of_measurement="people", state_class="measurement", icon="mdi:account-group")
         for direction in ("in", "out"):
-            add(f"footfall_{direction}", "sensor", f"Footfall {direction}", state_topic=ctx.full(f"footfall/{direction}"),
+            add(f"footfall_{direction}", "sensor", f"Footfall {direction}", state_topic=topic_of(ctx, "footfall", {"direction": direction}),
                 unit_of_measurement="people", state_class="total_increasing", icon="mdi:walk")
-    add("signed_in", "sensor", "People signed in", state_topic=ctx.full("visits"),
+    add("signed_in", "sensor", "People signed in", state_topic=topic_of(ctx, "visits"),
         value_template="{{ value_json.total }}", unit_of_measurement="people", state_class="measurement",
         icon="mdi:clipboard-account")
     rooms = conn.execute("SELECT id, name FROM rooms WHERE public = 1 ORDER BY sort_order, name")
     for room_id, name in rooms:
         add(
             f"room_{room_id.replace('-', '_')}_busy", "binary_sensor", f"{name} busy", device_class="occupancy",
-            state_topic=ctx.full(f"rooms/{room_id}"), value_template="{{ 'ON' if value_json.busy else 'OFF' }}",
+            state_topic=topic_of(ctx, "rooms", {"room": room_id}), value_template="{{ 'ON' if value_json.busy else 'OFF' }}",
         )
     return {
         "dev": {
@@ -64,7 +65,7 @@ def payload(conn: sqlite3.Connection, config: Config) -> dict[str, Any]:
             "sw": __version__,
         },
         "o": {"name": "Doorstep", "sw": __version__},
-        "availability_topic": ctx.full("availability"),
+        "availability_topic": topic_of(ctx, "availability"),
         "payload_available": "online",
         "payload_not_available": "offline",
         "qos": 1,
