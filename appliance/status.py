@@ -163,14 +163,15 @@ def summary(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str
     next_on = [{"room": r["name"], **r["next"]} for r in room_list if r["next"]]
     open_now = is_open(config, now)
     people = people_in(conn, config)
+    band = busy_band(people, config)
     return {
         "open": open_now,
         "people_in": people,
         "now": now_on,
         "next": next_on,
-        "busy": busy_band(people, config),
+        "busy": band,
         "sentence": sentence(open_now, people, now_on, next_on, config.site.zone,
-                             busy=busy_band(people, config) if config.display.busy_as == "band" else None),
+                             busy=band if config.display.busy_as == "band" else None),
         "rooms": room_list,
     }
 
