@@ -54,9 +54,7 @@ def feed(conn: sqlite3.Connection, config: Config, now: datetime, room_id: str |
     Public feeds: real titles of public bookings only, "Booked" otherwise. Private feeds:
     real titles and the organiser's name. Never a contact detail or a code.
     """
-    rooms = {r.id: r for r in list_rooms(conn)}
-    if room_id is not None:
-        rooms = {room_id: get_room(conn, room_id)}
+    rooms = {r.id: r for r in list_rooms(conn)} if room_id is None else {room_id: get_room(conn, room_id)}
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Doorstep//bookings//EN")
     cal.add("version", "2.0")
@@ -114,7 +112,7 @@ def import_ics(
     """Book each future event of an .ics file into a room. Conflicts (with existing
     bookings or with each other) are listed, never booked; past, recurring and
     already-imported events are listed as skipped."""
-    get_room(conn, room_id)
+    room = get_room(conn, room_id)
     try:
         cal = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -123,7 +121,6 @@ def import_ics(
     report = ImportReport(dry_run=dry_run)
     code = bookings.new_code()
     code_hash = bookings.hash_code(code)
-    room = get_room(conn, room_id)
     try:
         with bookings.write_tx(conn):
             for event in cal.walk("VEVENT"):
