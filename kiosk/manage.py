@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
-from appliance import audit, settings
+from appliance import audit, people, settings
 from appliance.db import transaction
 from kiosk.auth import current_admin, login_required
 from kiosk.context import web
@@ -66,6 +66,14 @@ def render(template: str, **values: Any) -> str:
     # The site's name and hours as changed on the Settings page, not only the file's.
     site = settings.effective(w.config, w.db.conn()).site
     return render_template(template, site=site, admin=current_admin(), **values)
+
+
+def person_or_404(person_id: int) -> people.Person:
+    """The person with this id, or a 404 naming the id."""
+    person = people.get(web().db.conn(), person_id)
+    if person is None:
+        abort(404, description=f"There is no person #{person_id} (erased or never added).")
+    return person
 
 
 def checkbox(form: Any, name: str) -> bool:

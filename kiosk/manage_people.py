@@ -14,25 +14,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, jsonify, redirect, request, url_for
+from flask import jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from appliance import people, privacy, state, visits
 from appliance.clock import iso, parse_iso
 from kiosk.auth import login_required
 from kiosk.context import web
-from kiosk.manage import FormErrors, admin_action, bp, render
+from kiosk.manage import FormErrors, admin_action, bp, person_or_404, render
 
 # A tap older than this is not taken even if the page was left open that long: someone
 # else may have tapped a card in between.
 FOB_WINDOW = timedelta(minutes=10)
-
-
-def _person_or_404(person_id: int) -> people.Person:
-    person = people.get(web().db.conn(), person_id)
-    if person is None:
-        abort(404, description=f"There is no person #{person_id} (erased or never added).")
-    return person
 
 
 @bp.get("/people")
@@ -72,7 +65,7 @@ def person_new() -> Any:
 @login_required
 def person_edit(person_id: int) -> Any:
     """Change a person's details."""
-    return _person_form(_person_or_404(person_id))
+    return _person_form(person_or_404(person_id))
 
 
 def _person_form(person: people.Person | None) -> Any:
@@ -107,7 +100,7 @@ def _person_form(person: people.Person | None) -> Any:
 @login_required
 def person_deactivate(person_id: int) -> Any:
     """Mark a person inactive (their fob stops working; their visits stay for reports)."""
-    _person_or_404(person_id)
+    person_or_404(person_id)
     with admin_action("person_deactivated", f"person #{person_id}") as act:
         people.deactivate(act.conn, person_id)
     return redirect(url_for("manage.people_list", done=f"Person #{person_id} deactivated; their fob no longer works."))
@@ -142,7 +135,7 @@ def _since(text: str | None) -> datetime | None:
 @login_required
 def person_fob(person_id: int) -> str:
     """'Tap the fob now': the page remembers the moment it opened."""
-    person = _person_or_404(person_id)
+    person = person_or_404(person_id)
     opened = iso(web().clock.now())
     return render("manage/fob.html", person=person, opened=opened, error=None)
 
@@ -164,7 +157,7 @@ def person_fob_status(person_id: int) -> Any:
 @login_required
 def person_fob_assign(person_id: int) -> Any:
     """Give the person the card tapped since the page opened."""
-    person = _person_or_404(person_id)
+    person = person_or_404(person_id)
     opened = request.form.get("since", "")
     since = _since(opened)
     tap = pending_tap(since) if since else None
@@ -184,7 +177,7 @@ def person_fob_assign(person_id: int) -> Any:
 @login_required
 def person_fob_remove(person_id: int) -> Any:
     """Take the fob away (lost, or handed back)."""
-    _person_or_404(person_id)
+    person_or_404(person_id)
     with admin_action("fob_removed", f"person #{person_id}") as act:
         people.assign_card(act.conn, person_id, None)
     return redirect(url_for("manage.person_edit", person_id=person_id, fob="removed"))

@@ -12,7 +12,7 @@ from appliance import audit, people, privacy, retention, settings
 from appliance.clock import iso
 from kiosk.auth import login_required
 from kiosk.context import web
-from kiosk.manage import FormErrors, admin_action, bp, render
+from kiosk.manage import FormErrors, admin_action, bp, person_or_404, render
 
 AUDIT_ROWS = 200
 
@@ -78,18 +78,11 @@ def privacy_purge() -> Any:
     return redirect(url_for("manage.privacy_page", purged=result.total))
 
 
-def _person_or_404(person_id: int) -> people.Person:
-    person = people.get(web().db.conn(), person_id)
-    if person is None:
-        abort(404, description=f"There is no person #{person_id} (already erased?).")
-    return person
-
-
 @bp.get("/privacy/people/<int:person_id>")
 @login_required
 def privacy_person(person_id: int) -> str:
     """Export or erase one person: the confirmation step."""
-    return render("manage/erase.html", person=_person_or_404(person_id), error=None)
+    return render("manage/erase.html", person=person_or_404(person_id), error=None)
 
 
 @bp.get("/privacy/people/<int:person_id>/export.<fmt>")
@@ -97,7 +90,7 @@ def privacy_person(person_id: int) -> str:
 def privacy_export(person_id: int, fmt: str) -> Any:
     """Everything about one person, as a JSON file or a zip of CSV files."""
     w = web()
-    _person_or_404(person_id)
+    person_or_404(person_id)
     if fmt not in ("json", "zip"):
         abort(404, description="Exports are .json or .zip.")
     with admin_action("person_exported", f"person #{person_id} ({fmt})") as act:
@@ -115,7 +108,7 @@ def privacy_export(person_id: int, fmt: str) -> Any:
 def privacy_erase(person_id: int) -> Any:
     """Erase a person once their whole name has been typed to confirm."""
     w = web()
-    person = _person_or_404(person_id)
+    person = person_or_404(person_id)
     typed = request.form.get("confirm_name", "")
     if people.normalise_name(typed) != people.normalise_name(person.name):
         error = "To confirm, type the person's whole name exactly as shown. Nothing was erased."
