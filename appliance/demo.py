@@ -93,8 +93,6 @@ def run_demo(
         else:
             echo("mqtt: offline (mosquitto is not installed: apt-get install mosquitto); the outbox keeps filling")
         config = demo_config(directory, db_path, web_port, address)
-        if address:
-            config = config.with_changes(mqtt=dataclasses.replace(config.mqtt, enabled=True))
         db = Database(config.database.path)
         db.migrate()
         seed_demo(db)
