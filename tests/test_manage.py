@@ -303,7 +303,7 @@ def test_a_fob_someone_else_holds_is_refused(admin: FlaskClient, db: Database, c
 
 def test_settings_change_and_a_bad_value_keeps_the_form(admin: FlaskClient, db: Database, config: Config) -> None:
     page = admin.get("/dashboard/manage/settings").get_data(as_text=True)
-    assert config.source in page or "no config file was loaded" in page
+    assert "no config file was loaded" in page  # the test config comes from no file (config.source == "")
     assert "<code>database.path</code>" in page and "<code>mqtt.host</code>" in page
     form = {f.key.replace(".", "__"): str(f.value) for f in settings.describe(config, db.conn())}
     reply = post(admin, "/dashboard/manage/settings", {**form, "site__name": "The Old School",
