@@ -5,6 +5,7 @@ committed before the kill is still there, and in the end every one reaches the b
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ class CommittedWatcher:
         while not self._stop.is_set():
             try:
                 ids = {r[0] for r in query(self.db, "SELECT id FROM sensor_events")}
-            except Exception:  # the file may not exist yet, or be mid-creation
+            except sqlite3.Error:  # the file may not exist yet, or be mid-creation
                 ids = set()
             with self.lock:
                 self.seen |= ids
