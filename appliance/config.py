@@ -320,17 +320,6 @@ class Config:
 # -- loading -----------------------------------------------------------------------------
 
 
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin is tuple:
-        return "a list"
-    if dataclasses.is_dataclass(tp):
-        return "a table"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        tp, str(tp)
-    )
-
-
 def _convert(tp: Any, value: Any, where: str) -> Any:
     """Turn a TOML value into the declared type, or raise ConfigError naming the key."""
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):

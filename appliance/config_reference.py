@@ -8,7 +8,7 @@ import dataclasses
 import typing
 from typing import Any
 
-from appliance.config import BeamConfig, Config, DoorConfig, PirConfig, _fields, _join, _type_name
+from appliance.config import BeamConfig, Config, DoorConfig, PirConfig, _fields, _join
 
 
 def _toml_value(value: Any) -> str:
@@ -144,4 +144,6 @@ def _key_type(dotted: str, cache: dict[Any, dict[str, Any]]) -> str:
         return "array of tables"
     if typing.get_origin(tp) is tuple:
         return "list of strings"
-    return _type_name(tp).removeprefix("a ").removeprefix("an ")
+    if dataclasses.is_dataclass(tp):
+        return "table"
+    return {str: "string", int: "integer", float: "number", bool: "true or false"}.get(tp, str(tp))
