@@ -28,11 +28,13 @@ from appliance.cli import load_config, wait_for_signal
 def walk(agent: Agent, rate: float, count: int, stop: threading.Event) -> None:
     """COUNT passes through the first beam pair at RATE a second, catching up when late."""
     beam = agent.config.beams[0]
-    outer, inner = agent.pin_factory.pin(beam.outer_pin), agent.pin_factory.pin(beam.inner_pin)
-    block, clear = (outer.drive_low, outer.drive_high) if beam.blocked_when == "low" else (
-        outer.drive_high, outer.drive_low)
-    iblock, iclear = (inner.drive_low, inner.drive_high) if beam.blocked_when == "low" else (
-        inner.drive_high, inner.drive_low)
+
+    def block_and_clear(pin_number: int):  # type: ignore[no-untyped-def]
+        pin = agent.pin_factory.pin(pin_number)
+        return (pin.drive_low, pin.drive_high) if beam.blocked_when == "low" else (pin.drive_high, pin.drive_low)
+
+    block, clear = block_and_clear(beam.outer_pin)
+    iblock, iclear = block_and_clear(beam.inner_pin)
     clear()
     iclear()
     start = time.monotonic()
