@@ -70,6 +70,8 @@ def test_a_door_edge_shows_on_the_live_stream(
         for snap in snapshots:
             if snap["doors"]["front"]["state"] == "closed":
                 break
+        else:  # without this, a stream that ended early would pass the test
+            pytest.fail("the live stream ended before it showed the door closed")
         response.close()
     finally:
         app.extensions["doorstep"].close()
