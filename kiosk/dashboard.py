@@ -46,12 +46,10 @@ def _context(w: Web) -> dict[str, Any]:
     zone = w.config.site.zone
     return {
         "site": config.site,
-        "config": config,
         "o": data,
         "curve_svg": charts.steps(data["curve"], "Occupancy today", start.astimezone(zone), end.astimezone(zone)),
         "footfall_svg": charts.bars(data["footfall"], "People in, per hour today"),
         "footfall_total": sum(data["footfall"]),
-        "uncertain_hours": w.config.privacy.uncertain_hours,
     }
 
 
