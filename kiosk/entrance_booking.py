@@ -16,7 +16,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from appliance import availability, bookings
+from appliance import availability, bookings, settings
 from appliance import whatson as listings
 from appliance.rooms import Room, RoomError, get_room, list_rooms
 from kiosk.access import kiosk_write
@@ -122,7 +122,8 @@ def _details_page(room: Room, start: datetime, minutes: int, form: dict[str, str
         "entrance/book_details.html", room=room, start=start, end=start + timedelta(minutes=minutes),
         start_text=start.strftime(SLOT_FORMAT), minutes=minutes, form=form, error=error,
         nearest=[_local(s.start) for s in (nearest or [])], fmt=SLOT_FORMAT,
-        privacy_days=web().config.privacy.booking_contact_days,
+        # the days the retention purge uses, which the Settings page may have changed
+        privacy_days=settings.effective(web().config, web().db.conn()).privacy.booking_contact_days,
     )
     return page, code
 

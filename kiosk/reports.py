@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from appliance import reports
+from appliance import reports, settings
 from kiosk.auth import current_admin, login_required
 from kiosk.context import web
 
@@ -44,7 +44,9 @@ def _build() -> tuple[reports.Report, dict[str, Any]]:
 def index() -> str:
     """Pick a report and a range; see it as a table, with a CSV link."""
     report, chosen = _build()
-    return render_template("dashboard/reports.html", site=web().config.site, admin=current_admin(),
+    w = web()
+    site = settings.effective(w.config, w.db.conn()).site  # the name as changed on the Settings page
+    return render_template("dashboard/reports.html", site=site, admin=current_admin(),
                            report=report, chosen=chosen, choices=reports.REPORTS, periods=reports.PERIODS)
 
 

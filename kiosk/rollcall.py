@@ -58,4 +58,5 @@ def kiosk() -> Any:
         else:
             admins.record_attempt(conn, PIN_ACCOUNT, address, "failed", now)
             error, status = "That PIN is not right. Try again.", 401
-    return render_template("rollcall/pin.html", site=w.config.site, error=error), status
+    site = settings.effective(w.config, w.db.conn()).site
+    return render_template("rollcall/pin.html", site=site, error=error), status

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dashboard_support import log_in, make_admin
 from flask import Flask
+from kiosk_helpers import seed
 
 from appliance import occupancy, outbox, publishing, settings
 from appliance.clock import ManualClock, iso
@@ -103,3 +104,21 @@ def test_the_closing_time_reset_follows_the_settings(db: Database, config: Confi
     clock.set(datetime(2026, 3, 2, 12, 1, tzinfo=UTC))  # the file would wait for 22:00
     assert occupancy.reset_if_closed(db, config, clock)
     assert occupancy.current(db.conn())["value"] == 0
+
+
+@pytest.mark.usefixtures("closed_today")
+def test_reports_and_roll_call_show_the_new_name(client: Any, db: Database, clock: ManualClock) -> None:
+    make_admin(db, clock.now())
+    log_in(client)
+    for url in ("/dashboard/reports/", "/dashboard/rollcall"):
+        page = client.get(url).get_data(as_text=True)
+        assert NEW_NAME in page and FILE_NAME not in page, url
+
+
+def test_the_booking_notice_states_the_contact_days_in_force(client: Any, db: Database, config: Config,
+                                                             clock: ManualClock) -> None:
+    days = config.privacy.booking_contact_days + 7
+    _override(db, config, clock, **{"privacy.booking_contact_days": str(days)})
+    seed(db, clock)  # the demo rooms
+    page = client.get("/kiosk/book/main-hall/2026-03-02T10:00/60").get_data(as_text=True)
+    assert f"until {days} days after the booking" in page
