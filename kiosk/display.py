@@ -7,31 +7,17 @@ partial after every database change and display.js swaps it in.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, render_template
 
 from appliance import settings
-from appliance.status import snapshot
 from kiosk.context import Web, web
-from kiosk.live import sse
+from kiosk.live import public_snapshot, sse
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 
 
-def public(w: Web) -> dict[str, Any]:
-    """The public status with the dashboard's setting overrides (site name, opening hours)."""
-    conn = w.db.conn()
-    config = settings.effective(w.config, conn)
-    snap = snapshot(conn, config, w.clock.now())
-    if config.display.busy_as == "band":
-        # the site chose words over numbers (e.g. so "1 person in" never tells who is alone)
-        snap["people_in"] = None
-    return snap
-
-
 def _board(w: Web) -> dict[str, str]:
-    snap = public(w)
+    snap = public_snapshot(w)
     return {"board": render_template("display/_board.html", snap=snap)}
 
 
@@ -39,8 +25,9 @@ def _board(w: Web) -> dict[str, str]:
 def home() -> str:
     """Open or closed, how busy, rooms now and next, a clock; updated live."""
     w = web()
-    snap = public(w)
-    site = settings.effective(w.config, w.db.conn()).site
+    config = settings.effective(w.config, w.db.conn())
+    snap = public_snapshot(w, config)
+    site = config.site
     return render_template("display/home.html", snap=snap, site=site, timezone=site.timezone)
 
 

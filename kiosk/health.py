@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from kiosk.context import web
-from kiosk.display import public
+from kiosk.live import public_snapshot
 
 bp = Blueprint("health", __name__)
 
@@ -23,7 +23,7 @@ def healthz() -> Response:
 @bp.get("/status.json")
 def status_json() -> Response:
     """The public status as JSON (no names, ever)."""
-    response = jsonify(public(web()))
+    response = jsonify(public_snapshot(web()))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -31,7 +31,7 @@ def status_json() -> Response:
 @bp.get("/status.txt")
 def status_txt() -> Response:
     """The public status as one plain sentence (for radio automation or a text-to-speech reader)."""
-    snap = public(web())
+    snap = public_snapshot(web())
     response = Response(f"{snap['name']}: {snap['sentence']}\n", mimetype="text/plain")
     response.headers["Cache-Control"] = "no-cache"
     return response

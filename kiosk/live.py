@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, stream_with_context
 
 from appliance import settings
+from appliance.config import Config
 from appliance.status import snapshot
 from kiosk.context import Web, web
 
@@ -53,10 +54,20 @@ def sse(render: Callable[[Web], dict[str, Any]], name: str = "snapshot") -> Resp
     return response
 
 
-def public_snapshot(w: Web) -> dict[str, Any]:
-    """The public status, fresh from the database."""
+def public_snapshot(w: Web, config: Config | None = None) -> dict[str, Any]:
+    """The public status, fresh from the database, with the Settings page's overrides
+    (pass ``config`` when the caller already has them).
+
+    Every public surface serves this one picture (display, /status.*, /live/status, the
+    API), so when the site chose a busy band over a number (e.g. so "1 person in" never
+    tells who is alone) no surface carries the count.
+    """
     conn = w.db.conn()
-    return snapshot(conn, settings.effective(w.config, conn), w.clock.now())
+    config = config or settings.effective(w.config, conn)
+    snap = snapshot(conn, config, w.clock.now())
+    if config.display.busy_as == "band":
+        snap["people_in"] = None
+    return snap
 
 
 @bp.get("/status")

@@ -85,6 +85,7 @@ def test_band_instead_of_a_number_when_configured(band_app: Flask, db: Database,
     assert 'id="busy">Busy<' in page and "people in" not in page
     data = client.get("/status.json").get_json()
     assert data["busy"] == "Busy" and data["people_in"] is None
+    assert client.get("/api/v1/status").get_json()["people_in"] is None  # every public surface alike
     assert client.get("/status.txt").get_data(as_text=True).startswith("Our Community Hall: Open. Busy.")
 
 
