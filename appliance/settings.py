@@ -22,7 +22,7 @@ from typing import Any
 
 from appliance.config import Config
 from appliance.config_reference import iter_keys
-from appliance.db import get_setting, put_setting
+from appliance.db import put_setting
 
 PREFIX = "config:"
 
@@ -175,9 +175,7 @@ def save(conn: sqlite3.Connection, config: Config, form: dict[str, str], at: str
 
 def reset(conn: sqlite3.Connection, dotted: str) -> bool:
     """Drop one override so the file's value applies again; True if there was one."""
-    had = get_setting(conn, PREFIX + dotted) is not None
-    conn.execute("DELETE FROM settings WHERE key = ?", (PREFIX + dotted,))
-    return had
+    return conn.execute("DELETE FROM settings WHERE key = ?", (PREFIX + dotted,)).rowcount > 0
 
 
 def describe(config: Config, conn: sqlite3.Connection) -> list[Setting]:
