@@ -36,6 +36,7 @@ from typing import Any
 
 from appliance import people
 from appliance.clock import iso
+from appliance.reports import spreadsheet_safe
 
 REDACTED = "[erased]"
 # Shorter identifiers would match inside ordinary words ("Al" in "Main Hall").
@@ -304,12 +305,5 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({c: _cell(r.get(c)) for c in columns})
+        writer.writerow({c: spreadsheet_safe(r.get(c)) for c in columns})
     return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    # A spreadsheet runs a cell starting with = + - @ as a formula; a leading quote stops it.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

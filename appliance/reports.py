@@ -41,8 +41,16 @@ class Report:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(self.headers)
-        writer.writerows(self.rows)
+        writer.writerows(tuple(spreadsheet_safe(v) for v in row) for row in self.rows)
         return out.getvalue()
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ (a formula) gets a
+    leading quote. Names, activities and group names are typed by anyone at the kiosk."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def parse_range(start_text: str, end_text: str) -> tuple[date, date]:

@@ -110,6 +110,12 @@ def test_csv_has_plain_headers_and_rows(db: Database) -> None:
     assert report.filename.endswith(".csv") and "/" not in report.filename
 
 
+def test_csv_cells_typed_at_the_kiosk_cannot_run_as_formulas() -> None:
+    report = reports.Report("Activities", ("Activity", "Hours"), [("=HYPERLINK(\"x\")", 2), ("Choir", -1)])
+    rows = list(csv.reader(io.StringIO(report.to_csv())))
+    assert rows[1:] == [["'=HYPERLINK(\"x\")", "2"], ["Choir", "-1"]]
+
+
 @pytest.mark.parametrize(("start", "end", "message"), [
     ("2026-03-09", "2026-03-01", "before it starts"),
     ("yesterday", "2026-03-01", "must look like"),
