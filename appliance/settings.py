@@ -14,6 +14,7 @@ never store a value the file would refuse.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sqlite3
 import typing
@@ -59,8 +60,10 @@ class Setting:
     overridden: bool
 
 
+@functools.cache
 def _field(dotted: str) -> tuple[dataclasses.Field[Any], type]:
-    """The dataclass field and Python type behind a dotted key."""
+    """The dataclass field and Python type behind a dotted key (cached: get_type_hints costs
+    about a quarter of a millisecond, and :func:`effective` runs on every page and live update)."""
     cls: Any = Config
     parts = dotted.split(".")
     for part in parts[:-1]:
