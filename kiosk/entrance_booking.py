@@ -16,12 +16,12 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from appliance import availability, bookings, settings
+from appliance import availability, bookings
 from appliance import whatson as listings
 from appliance.rooms import Room, RoomError, get_room, list_rooms
 from kiosk.access import kiosk_write
 from kiosk.context import web
-from kiosk.entrance import bp
+from kiosk.entrance import bp, site_config
 
 DAYS_SHOWN = 7
 DURATIONS = (30, 60, 90, 120, 180, 240)
@@ -123,7 +123,7 @@ def _details_page(room: Room, start: datetime, minutes: int, form: dict[str, str
         start_text=start.strftime(SLOT_FORMAT), minutes=minutes, form=form, error=error,
         nearest=[_local(s.start) for s in (nearest or [])], fmt=SLOT_FORMAT,
         # the days the retention purge uses, which the Settings page may have changed
-        privacy_days=settings.effective(web().config, web().db.conn()).privacy.booking_contact_days,
+        privacy_days=site_config(web()).privacy.booking_contact_days,
     )
     return page, code
 
