@@ -1,6 +1,6 @@
 """A pair of IR break-beams across a doorway, wired to the footfall state machine.
 
-Each beam is a ``DigitalInputDevice`` whose edge callbacks feed
+Each beam is an ``InputDevice`` whose pin's edges (:func:`sensors.pins.watch`) feed
 :class:`appliance.footfall.Footfall` with the pin factory's ticks (gpiozero's
 ``MotionSensor`` polls a queue and is too coarse to order two beams 100 ms apart).
 The machine decides; this class only turns its outcomes into events.
@@ -11,12 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gpiozero import DigitalInputDevice
+from gpiozero import InputDevice
 
 from appliance.clock import Clock
 from appliance.config import BeamConfig
 from appliance.events import BeamCleared, BeamObstructed, Event, Passed
 from appliance.footfall import INNER, OUTER, Cleared, Footfall, Obstructed, Outcome, Pass
+from sensors import pins
 from sensors.health import HealthReporter
 
 
@@ -32,21 +33,20 @@ class BeamPair:
         self._lock = threading.Lock()
         # A receiver with an open-collector output needs the pull-up; "active" = blocked.
         pull_up = config.blocked_when == "low"
-        self.outer = DigitalInputDevice(config.outer_pin, pull_up=pull_up)
-        self.inner = DigitalInputDevice(config.inner_pin, pull_up=pull_up)
+        self.outer = InputDevice(config.outer_pin, pull_up=pull_up)
+        self.inner = InputDevice(config.inner_pin, pull_up=pull_up)
         self.factory = self.outer.pin_factory
+        self._watches = [pins.watch(self.outer, self._outer), pins.watch(self.inner, self._inner)]
         for beam, device in ((OUTER, self.outer), (INNER, self.inner)):
-            device.when_activated = self._callback(beam, True)
-            device.when_deactivated = self._callback(beam, False)
             if device.is_active:  # already blocked at start: time it from now
                 self._feed(beam, True)
         self.health.set("ok")
 
-    def _callback(self, beam: str, blocked: bool) -> Callable[[], None]:
-        def changed() -> None:
-            self._feed(beam, blocked)
+    def _outer(self, blocked: bool) -> None:
+        self._feed(OUTER, blocked)
 
-        return changed
+    def _inner(self, blocked: bool) -> None:
+        self._feed(INNER, blocked)
 
     def _feed(self, beam: str, blocked: bool) -> None:
         with self._lock:

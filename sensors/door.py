@@ -19,11 +19,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gpiozero import DigitalInputDevice
+from gpiozero import InputDevice
 
 from appliance.clock import Clock
 from appliance.config import DoorConfig
 from appliance.events import DoorClosed, DoorHeldOpen, DoorHeldOpenCleared, DoorOpened, Event
+from sensors import pins
 from sensors.health import HealthReporter
 
 # A contact that never settles for this long is reported as a fault (a loose magnet).
@@ -40,7 +41,7 @@ class DoorSensor:
         self.debounce = config.debounce_ms / 1000
         self.health = HealthReporter(f"door/{config.id}", sink, clock)
         # With the pull-up on, a closed reed switch pulls the pin low: "active" = closed.
-        self.device = DigitalInputDevice(config.pin, pull_up=config.closed_when == "low")
+        self.device = InputDevice(config.pin, pull_up=config.closed_when == "low")
         self.factory = self.device.pin_factory
         self._lock = threading.Lock()
         now = self._ticks()
@@ -51,8 +52,7 @@ class DoorSensor:
         self.opened_at = now
         self.held_open = False
         self.edges = 0  # raw edges seen, for diagnosis
-        self.device.when_activated = self._closed
-        self.device.when_deactivated = self._opened
+        self._watch = pins.watch(self.device, self._changed)
         self.sink(self._event(self.is_open))
         self.health.set("ok")
 
@@ -66,13 +66,8 @@ class DoorSensor:
         cls = DoorOpened if is_open else DoorClosed
         return cls(door=self.config.id, at=self.clock.now())
 
-    def _opened(self) -> None:
-        self._edge(True)
-
-    def _closed(self) -> None:
-        self._edge(False)
-
-    def _edge(self, is_open: bool) -> None:
+    def _changed(self, closed: bool) -> None:
+        is_open = not closed
         out: list[Event] = []
         with self._lock:
             now = self._ticks()

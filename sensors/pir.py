@@ -2,7 +2,8 @@
 
 The PIR's output goes high on motion (push-pull, so no pull-up). Motion within
 ``rearm_seconds`` of the last counted motion is the same visit; gpiozero's
-``MotionSensor`` smoothing is not needed for that, so a plain ``DigitalInputDevice``.
+``MotionSensor`` smoothing is not needed for that, so a plain ``InputDevice`` whose
+pin's rising edges (:func:`sensors.pins.watch`) count.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gpiozero import DigitalInputDevice
+from gpiozero import InputDevice
 
 from appliance.clock import Clock
 from appliance.config import PirConfig
 from appliance.events import Event, MotionDetected
+from sensors import pins
 from sensors.health import HealthReporter
 
 
@@ -26,15 +28,17 @@ class PirCounter:
         self.sink = sink
         self.clock = clock
         self.health = HealthReporter(f"pir/{config.id}", sink, clock)
-        self.device = DigitalInputDevice(config.pin, pull_up=False)
+        self.device = InputDevice(config.pin, pull_up=False)
         self.factory = self.device.pin_factory
         self.last_counted: float | None = None
         self.count = 0
         self._lock = threading.Lock()
-        self.device.when_activated = self._motion
+        self._watch = pins.watch(self.device, self._changed)
         self.health.set("ok")
 
-    def _motion(self) -> None:
+    def _changed(self, motion: bool) -> None:
+        if not motion:
+            return
         with self._lock:
             now = float(self.factory.ticks())
             if self.last_counted is not None and self.factory.ticks_diff(now, self.last_counted) < self.config.rearm_seconds:
