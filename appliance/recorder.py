@@ -119,9 +119,11 @@ def apply(tx: Tx, event: Event) -> None:
     public = {k: v for k, v in data.items() if k not in private}
     at = iso(event.at)
     kind, sensor = _kind(event), sensor_of(event)
+    # A retry of an event already recorded has the same id and time; the time index finds it.
     cur = tx.conn.execute(
-        "INSERT OR IGNORE INTO sensor_events (id, at, kind, sensor, data) VALUES (?, ?, ?, ?, ?)",
-        (event.id, at, kind, sensor, json.dumps(public, sort_keys=True)),
+        "INSERT INTO sensor_events (id, at, kind, sensor, data) SELECT :id, :at, :kind, :sensor, :data"
+        " WHERE NOT EXISTS (SELECT 1 FROM sensor_events WHERE at = :at AND id = :id)",
+        {"id": event.id, "at": at, "kind": kind, "sensor": sensor, "data": json.dumps(public, sort_keys=True)},
     )
     if cur.rowcount == 0:
         return  # the same event twice (a retry): already recorded

@@ -92,3 +92,32 @@ def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(DatabaseError):
         connect(tmp_path / "x.db", "OFF")
+
+
+def test_the_lean_event_tables_migration_keeps_every_row_and_the_commit_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import appliance.db
+
+    everything = migrations()
+    monkeypatch.setattr(appliance.db, "migrations", lambda: [m for m in everything if m.number < 60])
+    db = Database(tmp_path / "upgrade.db")
+    db.migrate()
+    conn = db.conn()
+    ids = [f"e{n}" for n in range(5)]
+    with transaction(conn):
+        for n, event_id in enumerate(ids):  # committed in an order that is not the ids' order
+            conn.execute("INSERT INTO sensor_events (id, at, kind, sensor, data) VALUES (?, ?, 'passed', 'main', '{}')",
+                         (event_id, f"2026-03-02T09:00:0{4 - n}.000Z"))
+        conn.execute("INSERT INTO state (key, value, updated_at) VALUES ('door/front', '{\"state\": \"open\"}', 'x')")
+        conn.execute("INSERT INTO daily_counts (day, sensor, metric, value) VALUES ('2026-03-02', 'main', 'in', 7)")
+        conn.execute("INSERT INTO outbox (topic, payload, created_at) VALUES ('t', 'p', 'x')")
+    monkeypatch.setattr(appliance.db, "migrations", lambda: everything)
+    assert 60 in db.migrate()
+    assert [r[0] for r in conn.execute("SELECT id FROM sensor_events ORDER BY rowid")] == ids
+    assert conn.execute("SELECT value FROM state WHERE key = 'door/front'").fetchone()[0] == '{"state": "open"}'
+    assert conn.execute("SELECT value FROM daily_counts").fetchone()[0] == 7
+    assert [tuple(r) for r in conn.execute("SELECT topic, payload FROM outbox")] == [("t", "p")]
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "sensor_events_at" in indexes and "outbox_topic" not in indexes
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
