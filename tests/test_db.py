@@ -54,6 +54,22 @@ def test_transaction_rolls_back_on_error(db: Database) -> None:
     assert conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 
+def test_a_commit_that_fails_leaves_the_connection_usable(db: Database) -> None:
+    conn = db.conn()
+    with pytest.raises(sqlite3.IntegrityError), transaction(conn):
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # the broken reference fails at COMMIT
+        conn.execute(
+            "INSERT INTO bookings (reference, room_id, start_at, end_at, block_start_at, block_end_at,"
+            " title, organiser, status, cancel_code_hash, created_at, updated_at)"
+            " VALUES ('R1', 'no-such-room', 'a', 'b', 'a', 'b', 't', 'o', 'confirmed', 'h', 'x', 'x')"
+        )
+    assert not conn.in_transaction
+    with transaction(conn):
+        conn.execute("INSERT INTO settings (key, value, updated_at) VALUES ('a', 'b', 'c')")
+    assert conn.execute("SELECT count(*) FROM bookings").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 1
+
+
 def test_foreign_keys_are_enforced(db: Database) -> None:
     conn = db.conn()
     with pytest.raises(sqlite3.IntegrityError), transaction(conn):
