@@ -84,10 +84,11 @@ def _visits(*, site: str, at: str, in_building: dict[str, int], today: dict[str,
 
 
 def _status(
-    *, site: str, at: str, name: str, open: bool, people_in: int | None, sentence: str,
+    *, site: str, at: str, name: str, open: bool, busy: str, people_in: int | None, sentence: str,
     now: list[dict[str, Any]], next: list[dict[str, Any]],
 ) -> str:
-    return _json(site=site, at=at, name=name, open=open, people_in=people_in, sentence=sentence, now=now, next=next)
+    return _json(site=site, at=at, name=name, open=open, busy=busy, people_in=people_in, sentence=sentence,
+                 now=now, next=next)
 
 
 def _discovery(*, config: dict[str, Any]) -> str:
@@ -114,7 +115,7 @@ TOPICS: dict[str, Topic] = {
         ),
         Topic(
             "status", "status", True, 1, _status, "open or closed, how busy, now and next, and a sentence to read out",
-            '{"at":"2026-03-02T10:15:00.000Z","name":"Our Community Hall","next":[{"room":"Main Hall","start":'
+            '{"at":"2026-03-02T10:15:00.000Z","busy":"Busy","name":"Our Community Hall","next":[{"room":"Main Hall","start":'
             '"2026-03-02T14:00:00.000Z","title":"Repair café"}],"now":[{"end":"2026-03-02T11:30:00.000Z","room":'
             '"Main Hall","title":"Toddler group"}],"open":true,"people_in":12,"sentence":"Open. About 12 people in. '
             'Now: Toddler group in the Main Hall until 11:30. Next: Repair café at 14:00.","site":"community-hall"}',

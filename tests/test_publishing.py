@@ -75,7 +75,7 @@ def test_a_sign_in_changes_visits_and_status_never_with_a_name(hall: Database, c
     queued = _queued(hall)
     assert queued["visits"]["by_kind"] == {"member": 1, "visitor": 1}
     assert queued["visits"]["total"] == 2 and queued["visits"]["site"] == "community-hall"
-    assert queued["status"]["people_in"] == 2
+    assert queued["status"]["people_in"] == 2 and queued["status"]["busy"] == "Quiet"
     assert queued["status"]["sentence"] == "Open. About 2 people in."
     everything = " ".join(r.payload for r in outbox.pending(hall.conn(), 0, 10_000))
     for secret in ("Ada", "Lovelace", "Vera", "ada@example.org"):
@@ -204,3 +204,13 @@ def test_sentence_reads_like_the_examples(config: Config) -> None:
     )
     assert sentence(False, 0, [], [], zone) == "Closed."
     assert sentence(True, 1, [], [], zone) == "Open. About 1 person in."
+
+
+def test_a_site_showing_a_band_publishes_no_count_in_status(hall: Database, cfg: Config, clock: ManualClock) -> None:
+    banded = cfg.with_changes(display=dataclasses.replace(cfg.display, busy_as="band", busy_at=1, very_busy_at=5))
+    with hall.write() as conn:
+        visits.sign_in(conn, banded, clock.advance(60), kind="visitor", name="Vera Visitor")
+    _refresh(hall, banded, clock.now())
+    status = _queued(hall)["status"]
+    assert status["people_in"] is None and status["busy"] == "Busy"
+    assert status["sentence"] == "Open. Busy."

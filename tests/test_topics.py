@@ -19,7 +19,7 @@ SAMPLES = {
     "occupancy": ({}, {"value": 7, "confidence": "good"}),
     "rooms": ({"room": "main-hall"}, {"at": AT, "room": "main-hall", "name": "Main Hall", "busy": False, "now": None, "next": None}),
     "visits": ({}, {"at": AT, "in_building": {"visitor": 2}, "today": {"visitor": 3}}),
-    "status": ({}, {"at": AT, "name": "Hall", "open": True, "people_in": 2, "sentence": "Open.", "now": [], "next": []}),
+    "status": ({}, {"at": AT, "name": "Hall", "open": True, "busy": "Quiet", "people_in": 2, "sentence": "Open.", "now": [], "next": []}),
     "events": ({}, {"id": "e-1", "at": AT, "kind": "door_opened", "sensor": "front", "data": {"door": "front"}}),
     "discovery": ({"node": "doorstep-village-hall"}, {"config": {"dev": {}, "o": {}, "cmps": {}}}),
 }
