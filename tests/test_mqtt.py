@@ -120,14 +120,23 @@ def test_offline_is_said_on_stop_and_online_on_connect(
     assert not running.publisher.is_alive()
 
 
-def test_mqtt_5_works_the_same(db: Database, broker_config: Config, clock: ManualClock, mqtt_listener: Listener) -> None:
-    config = broker_config.with_changes(mqtt=dataclasses.replace(broker_config.mqtt, protocol="5"))
+@pytest.mark.parametrize(("protocol", "logged"), [("3.1.1", "p2"), ("5", "p5")])
+def test_mqtt_3_1_1_and_5_work_the_same(
+    db: Database, broker_config: Config, clock: ManualClock, mqtt_listener: Listener, broker: Mosquitto,
+    protocol: str, logged: str,
+) -> None:
+    config = broker_config.with_changes(
+        mqtt=dataclasses.replace(broker_config.mqtt, protocol=protocol, client_id=f"hall-pi-{logged}")
+    )
     running = start(db, config, clock)
     try:
         running.recorder.write([DoorOpened(door="back", at=clock.advance(1))])
         mqtt_listener.wait_for(lambda ms: any(m.topic == BASE + "door/back" and m.text == "open" for m in ms))
     finally:
         running.publisher.stop()
+    # The broker says which protocol we spoke: "... as hall-pi-p5 (p5, c1, k30)." (p2: 3.1.1)
+    log = (broker.directory / "mosquitto.log").read_text(errors="replace")
+    assert f"as hall-pi-{logged} ({logged}," in log, log[-2000:]
 
 
 def test_home_assistant_coming_online_gets_discovery_again(hall: Running, mqtt_listener: Listener) -> None:
