@@ -44,13 +44,18 @@ def test_a_door_edge_reaches_the_broker(agent: Agent, mock_pins: MockFactory, mq
     assert set(opened[-1]) >= {"id", "at", "kind", "site"}
 
 
-def test_event_state_and_outbox_are_written_together(agent: Agent, mock_pins: MockFactory) -> None:
+def test_a_door_edge_writes_its_event_row_state_and_outbox_rows(agent: Agent, mock_pins: MockFactory) -> None:
+    assert agent.publisher is not None
+    agent.publisher.stop()  # keep what is queued in the outbox, to look at
     mock_pins.pin(17).drive_low()
     agent.recorder.stop()  # flush the writer
     conn = agent.db.conn()
     assert state.get(conn, "door/front")["state"] == "closed"
-    kinds = [r[0] for r in conn.execute("SELECT kind FROM sensor_events ORDER BY at")]
-    assert kinds[-1] == "door_closed"
+    event_id, kind = conn.execute("SELECT id, kind FROM sensor_events ORDER BY rowid DESC LIMIT 1").fetchone()
+    assert kind == "door_closed"
+    queued = {r[0]: r[1] for r in conn.execute("SELECT topic, payload FROM outbox ORDER BY id")}
+    assert queued["doorstep/community-hall/door/front"] == "closed"
+    assert json.loads(queued["doorstep/community-hall/events"])["id"] == event_id
 
 
 def test_a_door_edge_shows_on_the_live_stream(
