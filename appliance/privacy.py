@@ -32,11 +32,14 @@ import sqlite3
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from appliance import people
 from appliance.clock import iso
 from appliance.reports import spreadsheet_safe
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 REDACTED = "[erased]"
 # Shorter identifiers would match inside ordinary words ("Al" in "Main Hall").
@@ -83,28 +86,38 @@ def _pattern(terms: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
+def _schema(conn: sqlite3.Connection) -> sqlite_utils.Database:
+    """sqlite-utils' reading of the schema (tables, columns, keys, foreign keys) through our
+    connection: it sets no pragma on it and loads no plugins.
+
+    Imported here, not at the top: it brings ~130 modules (~13 MiB) that the web role
+    would otherwise carry from start-up for an erase that happens a few times a year.
+    """
+    import sqlite_utils
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
 def text_columns(conn: sqlite3.Connection) -> list[tuple[str, str, bool]]:
     """Every (table, column, is_primary_key) whose declared type is text, in every table."""
     found = []
-    tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    for (table,) in tables:
-        if table in _SKIP_TABLES:
+    for table in sorted(_schema(conn).tables, key=lambda t: t.name):
+        if table.name in _SKIP_TABLES:
             continue
-        for column in conn.execute(f'PRAGMA table_info("{table}")'):
-            declared = (column["type"] or "").upper()
+        for column in table.columns:
+            declared = (column.type or "").upper()
             if "CHAR" in declared or "TEXT" in declared or "CLOB" in declared or declared == "":
-                found.append((table, column["name"], bool(column["pk"])))
+                found.append((table.name, column.name, bool(column.is_pk)))
     return found
 
 
 def _references_to_people(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     """(table, column) pairs with a foreign key to people(id)."""
-    refs = []
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")'):
-            if fk["table"] == "people" and table != "people":
-                refs.append((table, fk["from"]))
-    return refs
+    return [
+        (fk.table, str(fk.column))
+        for table in _schema(conn).tables if table.name != "people"
+        for fk in table.foreign_keys if fk.other_table == "people" and fk.column
+    ]
 
 
 def _sweep(conn: sqlite3.Connection, terms: list[str], state_terms: list[str], erased: Erased) -> None:
@@ -124,8 +137,8 @@ def _sweep_column(conn: sqlite3.Connection, table: str, column: str, terms: list
     pattern = _pattern(terms)
     like = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in terms)
     args = ["%" + re.sub(r"([%_\\])", r"\\\1", t) + "%" for t in terms]
-    # Rows are addressed by rowid, or by the primary key in a WITHOUT ROWID table.
-    keys = _row_key(conn, table)
+    # Rows are addressed by their primary key, or by rowid in a table without one.
+    keys = _schema(conn).table(table).pks
     key_sql = ", ".join(f'"{k}"' for k in keys)
     match_sql = " AND ".join(f'"{k}" IS ?' for k in keys)
     rows = conn.execute(f'SELECT {key_sql}, "{column}" FROM "{table}" WHERE {like}', args).fetchall()
@@ -137,14 +150,6 @@ def _sweep_column(conn: sqlite3.Connection, table: str, column: str, terms: list
         if cleaned != value:
             conn.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE {match_sql}', (cleaned, *tuple(row)[:len(keys)]))
             erased.add(table, 1)
-
-
-def _row_key(conn: sqlite3.Connection, table: str) -> list[str]:
-    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()[0]
-    if "WITHOUT ROWID" not in (sql or "").upper():
-        return ["rowid"]
-    columns = sorted((c["pk"], c["name"]) for c in conn.execute(f'PRAGMA table_info("{table}")') if c["pk"])
-    return [name for _, name in columns]
 
 
 def erase(conn: sqlite3.Connection, person_id: int, now: datetime) -> Erased:
@@ -206,7 +211,7 @@ def _erase_name_and_bookings(conn: sqlite3.Connection, name: str, contact: str, 
             "UPDATE visits SET name = NULL, visiting = '', anonymised_at = ? WHERE id = ?", (at, visit_id)
         ).rowcount)
     for table in ("bookings", "booking_series"):
-        if not _has_table(conn, table):
+        if not _schema(conn).table(table).exists():
             continue
         ids = [int(r["id"]) for r in conn.execute(f"SELECT id, organiser, contact, person_id FROM {table}")
                if _is_theirs(r, person_id, name_key, contact)]
@@ -216,10 +221,6 @@ def _erase_name_and_bookings(conn: sqlite3.Connection, name: str, contact: str, 
                 (at, booking_id),
             )
         erased.add(table, len(ids))
-
-
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 def _is_theirs(row: sqlite3.Row, person_id: int | None, name_key: str, contact: str) -> bool:
