@@ -125,20 +125,25 @@ def _sweep(conn: sqlite3.Connection, terms: list[str], state_terms: list[str], e
 
     The state table also loses ``state_terms`` (a first name a kiosk greeting keeps).
     """
+    schema = _schema(conn)
+    row_keys: dict[str, list[str]] = {}
     for table, column, is_key in text_columns(conn):
         if is_key:
             continue  # ids and state keys are made by the software, not typed names
-        _sweep_column(conn, table, column, terms + (state_terms if table == "state" else []), erased)
+        if table not in row_keys:
+            # Rows are addressed by their primary key, or by rowid in a table without one.
+            row_keys[table] = schema.table(table).pks
+        _sweep_column(conn, table, column, row_keys[table], terms + (state_terms if table == "state" else []), erased)
 
 
-def _sweep_column(conn: sqlite3.Connection, table: str, column: str, terms: list[str], erased: Erased) -> None:
+def _sweep_column(
+    conn: sqlite3.Connection, table: str, column: str, keys: list[str], terms: list[str], erased: Erased
+) -> None:
     if not terms:
         return
     pattern = _pattern(terms)
     like = " OR ".join(f'"{column}" LIKE ? ESCAPE \'\\\'' for _ in terms)
     args = ["%" + re.sub(r"([%_\\])", r"\\\1", t) + "%" for t in terms]
-    # Rows are addressed by their primary key, or by rowid in a table without one.
-    keys = _schema(conn).table(table).pks
     key_sql = ", ".join(f'"{k}"' for k in keys)
     match_sql = " AND ".join(f'"{k}" IS ?' for k in keys)
     rows = conn.execute(f'SELECT {key_sql}, "{column}" FROM "{table}" WHERE {like}', args).fetchall()
@@ -210,8 +215,9 @@ def _erase_name_and_bookings(conn: sqlite3.Connection, name: str, contact: str, 
         erased.add("visits", conn.execute(
             "UPDATE visits SET name = NULL, visiting = '', anonymised_at = ? WHERE id = ?", (at, visit_id)
         ).rowcount)
+    tables = _schema(conn).table_names()
     for table in ("bookings", "booking_series"):
-        if not _schema(conn).table(table).exists():
+        if table not in tables:
             continue
         ids = [int(r["id"]) for r in conn.execute(f"SELECT id, organiser, contact, person_id FROM {table}")
                if _is_theirs(r, person_id, name_key, contact)]

@@ -49,10 +49,10 @@ def _derived(conn: sqlite3.Connection, config: Config, now: datetime) -> list[tu
         (
             "status", {},
             {
+                # people_in is None when the site shows a band (the occupancy topic still
+                # carries the beams' estimate for Home Assistant).
                 "name": config.site.name, "open": summary["open"], "busy": summary["busy"],
-                # As on the display and /status.*: a site that shows a band shows no count
-                # (the occupancy topic still carries the beams' estimate for Home Assistant).
-                "people_in": None if config.display.busy_as == "band" else summary["people_in"],
+                "people_in": summary["people_in"],
                 "sentence": summary["sentence"], "now": summary["now"], "next": summary["next"],
             },
         )

@@ -164,14 +164,16 @@ def summary(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str
     open_now = is_open(config, now)
     people = people_in(conn, config)
     band = busy_band(people, config)
+    # A site that shows a band (so "1 person in" never tells who is alone) shows no count on
+    # any public surface: display, /status.*, the API, the live streams and MQTT status.
+    banded = config.display.busy_as == "band"
     return {
         "open": open_now,
-        "people_in": people,
+        "people_in": None if banded else people,
         "now": now_on,
         "next": next_on,
         "busy": band,
-        "sentence": sentence(open_now, people, now_on, next_on, config.site.zone,
-                             busy=band if config.display.busy_as == "band" else None),
+        "sentence": sentence(open_now, people, now_on, next_on, config.site.zone, busy=band if banded else None),
         "rooms": room_list,
     }
 

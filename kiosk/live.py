@@ -59,15 +59,11 @@ def public_snapshot(w: Web, config: Config | None = None) -> dict[str, Any]:
     (pass ``config`` when the caller already has them).
 
     Every public surface serves this one picture (display, /status.*, /live/status, the
-    API), so when the site chose a busy band over a number (e.g. so "1 person in" never
-    tells who is alone) no surface carries the count.
+    API); when the site chose a busy band over a number, it carries no count
+    (:func:`appliance.status.summary`).
     """
     conn = w.db.conn()
-    config = config or settings.effective(w.config, conn)
-    snap = snapshot(conn, config, w.clock.now())
-    if config.display.busy_as == "band":
-        snap["people_in"] = None
-    return snap
+    return snapshot(conn, config or settings.effective(w.config, conn), w.clock.now())
 
 
 @bp.get("/status")

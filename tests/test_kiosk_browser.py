@@ -4,7 +4,6 @@ reset, privacy, an axe-core audit of every page, target sizes, keyboard reach.""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from appliance.db import Database
 from appliance.events import FobRead
 from appliance.recorder import Recorder
 from appliance.topics import TopicContext
+from bench import procs
 
 pytestmark = pytest.mark.browser
 
@@ -157,11 +157,7 @@ def test_a_fob_frame_on_the_serial_port_reaches_the_open_page(
         page.goto(site + "kiosk/whatson")
         # Opening a port empties its input (pyserial): a frame written before the reader has
         # the pty open would be thrown away, so wait for it, as a tap only counts once it can.
-        for _ in range(200):
-            if reader.opens:
-                break
-            time.sleep(0.05)
-        assert reader.opens, "the fob reader never opened the pty"
+        procs.wait_for(lambda: reader.opens, 10, "the fob reader to open the pty")
         serial_pair.write(encode_rdm6300("0004817266"))
         expect(page.locator("#fob")).to_contain_text("Welcome, Grace! You are signed in.")
         assert [v.name for v in visits.signed_in_now(db.conn())] == ["Grace Hopper"]
