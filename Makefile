@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench faults docs image-check tools clean
+.PHONY: demo test lint bench faults docs image-check image-boot tools clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(STAMP)
 
 ## lint: ruff and mypy
 lint: $(STAMP)
-	$(BIN)/ruff check appliance sensors kiosk tests bench
-	$(BIN)/mypy appliance sensors
+	$(BIN)/ruff check appliance sensors kiosk doorstep tests bench tools
+	$(BIN)/mypy appliance sensors kiosk doorstep tools
 
 ## test: everything CI runs
 test: $(STAMP) tools lint
@@ -38,13 +38,18 @@ bench: $(STAMP) tools
 faults: $(STAMP) tools
 	$(BIN)/pytest tests/faults -m faults
 
-## docs: regenerate docs/CONFIG.md from the code
-docs: $(STAMP)
-	$(BIN)/python -c "from appliance.config_reference import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
+## docs: regenerate docs/CONFIG.md from the code, and docs/screenshots/ from a running demo
+docs: $(STAMP) tools
+	$(BIN)/python -c "from appliance.core.config_reference import reference_markdown as r; open('docs/CONFIG.md','w').write(r())"
+	$(BIN)/python tools/screenshots.py
 
 ## image-check: install.sh into a Debian bookworm arm64 root under qemu, checked inside (root; ~7 min)
 image-check:
 	bash image-build/check-arm64.sh
+
+## image-boot: image-check's root and checks, then that image booted in qemu-system-aarch64 and checked running (root; ~15 min)
+image-boot:
+	bash image-build/boot-arm64.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,11 +12,11 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from appliance.availability import free_slots
-from appliance.clock import ManualClock, iso
-from appliance.config import Config, DatabaseConfig
-from appliance.db import Database
-from appliance.rooms import Room, create_room
+from appliance.booking.availability import free_slots
+from appliance.booking.rooms import Room, create_room
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config, DatabaseConfig
+from appliance.storage.db import Database
 from bench.harness import Figure
 
 DAY = date(2026, 6, 10)

@@ -24,10 +24,10 @@ import threading
 import time
 from pathlib import Path
 
-from appliance.broker import Mosquitto, free_port
-from appliance.mqtt import plain_client
+from appliance.publishing.mqtt import plain_client
 from bench.harness import CACHE, Figure
 from bench.procs import config_toml, driven_agent, env_float, running, wait_for
+from doorstep.broker import Mosquitto, free_port
 
 DRAIN_TIMEOUT = 180.0
 

@@ -6,19 +6,16 @@ Real waitress on a free port, a real SQLite file with the demo rooms and members
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import statistics
 import tempfile
-import threading
 import time
-from pathlib import Path
 
-from appliance.broker import free_port
-from appliance.config import Config, DatabaseConfig, MqttConfig
-from appliance.db import Database
-from appliance.seed import seed_demo
-from bench.harness import Figure
+from appliance.storage.db import Database
+from bench.harness import Figure, concurrently
+from bench.procs import offline_config
+from doorstep.broker import free_port
+from doorstep.seed import seed_demo
 
 CLIENTS = 10
 REQUESTS = 20  # per client, path and round
@@ -27,11 +24,8 @@ ROUNDS = 4
 
 def _load(port: int, path: str) -> list[float]:
     """Every client fetches ``path`` REQUESTS times on its own keep-alive connection."""
-    timings: list[float] = []
-    lock = threading.Lock()
-    errors: list[str] = []
 
-    def client() -> None:
+    def client(_: int) -> list[float]:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         cookie = ""  # kept like a browser keeps its session cookie
@@ -43,23 +37,15 @@ def _load(port: int, path: str) -> list[float]:
                 response.read()
                 mine.append(time.perf_counter() - start)
                 if response.status != 200:
-                    errors.append(f"{path}: HTTP {response.status}")
+                    raise RuntimeError(f"{path}: HTTP {response.status}")
                 set_cookie = response.getheader("Set-Cookie")
                 if set_cookie:
                     cookie = set_cookie.split(";", 1)[0]
         finally:
             conn.close()
-        with lock:
-            timings.extend(mine)
+        return mine
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError(errors[0])
-    return timings
+    return concurrently(client, CLIENTS)
 
 
 def run() -> list[Figure]:
@@ -68,10 +54,7 @@ def run() -> list[Figure]:
     from kiosk.server import WebServer
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = Config().with_changes(
-            database=DatabaseConfig(path=str(Path(tmp) / "bench.db")),
-            mqtt=dataclasses.replace(MqttConfig(), enabled=False),
-        )
+        config = offline_config(tmp)
         db = Database(config.database.path)
         db.migrate()
         seed_demo(db)

@@ -1,12 +1,19 @@
 """Idle memory of the two roles, as real processes, against Node-RED idling with one MQTT
 node on the same broker: the tool a volunteer would otherwise wire a front door with.
 
-Each role is started as the CLI starts it (``python -m appliance agent|web --config``)
-with mock pins, no simulation and a private Mosquitto; Node-RED is installed once from
+Each role is started as the CLI starts it (``python -m doorstep agent|web --config``)
+with mock pins, no simulation, HTTPS on as on a Pi (its certificate already made) and a
+private Mosquitto; Node-RED is installed once from
 the npm registry into bench/.cache (gitignored) and started with a flow holding one
 ``mqtt in`` node. Each process is left to settle, then its VmRSS (and Pss, shared pages
 split among sharers) is read from /proc. When Node-RED cannot be installed the floor is
 a bare Python interpreter, and the row says so.
+
+With the browser in: the whole appliance at idle with the kiosk page open in Chromium as
+the kiosk unit runs it (bench/kiosk_browser.py), agent + web + every Chromium process,
+Pss from smaps_rollup; less Chromium alone showing a static page of the same size (the
+floor a FullPageOS-style kiosk would cost anyway) is Doorstep's share, set against
+Node-RED's Pss measured in the same run.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
-from appliance.broker import Mosquitto, free_port
-from bench.harness import CACHE, Figure
+from bench import kiosk_browser
+from bench.harness import CACHE, Figure, concurrently
 from bench.procs import (
     Proc,
     ProcessError,
@@ -30,11 +39,13 @@ from bench.procs import (
     doorstep,
     env_float,
     pss_kib,
+    rollup_kib,
     rss_kib,
     running,
     wait_for,
     wait_port,
 )
+from doorstep.broker import Mosquitto, free_port
 
 NODE_RED_DIR = CACHE / "node-red"
 NODE_RED_JS = NODE_RED_DIR / "node_modules" / "node-red" / "red.js"
@@ -116,12 +127,24 @@ def _broker_ok(db: Path) -> bool:
         return False
 
 
+def _as_on_a_pi(db: Path, port: int, broker: Mosquitto) -> str:
+    """The roles' config as a Pi runs them: HTTPS on (the default), its certificate made on
+    an earlier start (making it is first-boot work, not what the roles hold every day)."""
+    from appliance.core.config import Config, DatabaseConfig
+    from kiosk import tls
+
+    text = config_toml(db, web_port=port, broker=(broker.host, broker.port), beams=(("entrance", 5, 6),),
+                       https_port=free_port())
+    tls.ensure_certificate(Config().with_changes(database=DatabaseConfig(path=str(db))), datetime.now(UTC))
+    return text
+
+
 def _ours(directory: Path, broker: Mosquitto, idle: float) -> dict[str, tuple[int, int | None]]:
     db = directory / "doorstep.db"
     port = free_port()
     config = directory / "config.toml"
     config.write_text(
-        config_toml(db, web_port=port, broker=(broker.host, broker.port), beams=(("entrance", 5, 6),)),
+        _as_on_a_pi(db, port, broker),
         encoding="utf-8",
     )
     agent, web = doorstep("agent", config), doorstep("web", config)
@@ -133,7 +156,104 @@ def _ours(directory: Path, broker: Mosquitto, idle: float) -> dict[str, tuple[in
         web_figures = _settled(web.pid, 0)
         if not (agent.alive() and web.alive()):
             raise ProcessError(f"a role died while idling: {agent.output()[-500:]} {web.output()[-500:]}")
-        return {"agent": agent_figures, "web": web_figures}
+        _a_mornings_use(port)
+        used = _settled(web.pid, idle / 3)
+        return {"agent": agent_figures, "web": web_figures, "web used": used}
+
+
+USE_PAGES = ("kiosk/", "kiosk/signin", "kiosk/whatson", "kiosk/book", "healthz", "status.json")
+USE_CLIENTS = 12  # more than the screen and a few phones at once: every waitress thread serves some
+
+
+def _a_mornings_use(port: int, loads: int = 40) -> None:
+    """Page loads from several clients at once, as the screen and phones make in a morning,
+    so that every waitress thread has served pages (each keeps what it took)."""
+
+    def client(n: int) -> list[float]:
+        for i in range(loads):
+            path = USE_PAGES[(n + i) % len(USE_PAGES)]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=30) as response:
+                response.read()
+        return []
+
+    concurrently(client, USE_CLIENTS)
+
+
+def _with_browser(directory: Path, broker: Mosquitto, idle: float) -> dict[str, dict[str, int]]:
+    """smaps_rollup (summed over each tree) of agent, web and the kiosk's Chromium at idle, and
+    of Chromium on the kiosk page's static twin (see bench/kiosk_browser.py), all read at the
+    same moments: both browsers run at once, because the Chromium binary's pages are shared
+    by every Chromium on the machine and Pss splits them among all of them."""
+    db = directory / "browser.db"
+    port = free_port()
+    config = directory / "browser.toml"
+    config.write_text(
+        _as_on_a_pi(db, port, broker),
+        encoding="utf-8",
+    )
+    agent, web = doorstep("agent", config), doorstep("web", config)
+    url = f"http://127.0.0.1:{port}/kiosk/"
+    with running(agent, web):
+        wait_port(port, web)
+        wait_for(lambda: _broker_ok(db), 60, "the agent to connect to the broker", agent)
+        with urllib.request.urlopen(url, timeout=30) as response:
+            html = response.read().decode("utf-8")
+        site = directory / "static-site"
+        shutil.copytree(Path(kiosk_browser.ROOT, "kiosk", "static"), site / "static")
+        (site / "index.html").write_text(kiosk_browser.static_twin(html), encoding="utf-8")
+        static_port = free_port()
+        server = Proc([sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
+                       "--directory", str(site)])
+        with running(server):
+            wait_port(static_port, server)
+            kiosk = kiosk_browser.kiosk_chromium(url, directory / "profile-kiosk")
+            floor = kiosk_browser.kiosk_chromium(f"http://127.0.0.1:{static_port}/", directory / "profile-static")
+            with running(kiosk, floor):
+                time.sleep(max(idle, 20))  # Chromium's first seconds are far above its idle
+                procs = {"agent": agent, "web": web, "chromium": kiosk, "floor": floor}
+                samples: dict[str, list[dict[str, int]]] = {name: [] for name in procs}
+                for _ in range(7):
+                    for name, proc in procs.items():
+                        if not proc.alive():
+                            raise ProcessError(f"{name} exited while idling: {proc.output()[-500:]}")
+                        found = rollup_kib(proc.pid)
+                        if found is not None:
+                            samples[name].append(found)
+                    time.sleep(1)
+    result: dict[str, dict[str, int]] = {}
+    for name, taken in samples.items():
+        if not taken:
+            raise ProcessError(f"no smaps_rollup of {name} could be read")
+        result[name] = {key: int(statistics.median(s.get(key, 0) for s in taken)) for key in ("Pss", "Pss_Anon")}
+    return result
+
+
+def _browser_figures(directory: Path, broker: Mosquitto, idle: float, node_red_pss: int | None,
+                     floor_name: str, goal: str) -> list[Figure]:
+    name = "idle memory with the kiosk in Chromium: Doorstep's share (Pss)"
+    if kiosk_browser.chromium() is None:
+        return [Figure.unavailable(name, "chromium is not installed")]
+    try:
+        got = _with_browser(directory, broker, idle)
+    except (ProcessError, OSError) as exc:
+        return [Figure.unavailable(name, f"Chromium did not run: {str(exc)[:200]}")]
+    if node_red_pss is None:
+        return [Figure.unavailable(name, "the floor's Pss could not be read")]
+    pss = {k: v["Pss"] for k, v in got.items()}
+    total = pss["agent"] + pss["web"] + pss["chromium"]
+    share = total - pss["floor"]
+    anon = got["agent"]["Pss_Anon"] + got["web"]["Pss_Anon"] + got["chromium"]["Pss_Anon"] - got["floor"]["Pss_Anon"]
+    mib = 1024.0
+    note = (f"Pss MiB: agent {_mib(pss['agent'])}, web {_mib(pss['web'])}, Chromium with the kiosk "
+            f"{_mib(pss['chromium'])}; Chromium alone on the page's static twin {_mib(pss['floor'])} (both at "
+            f"once); the share in anonymous memory only {_mib(anon)}; Chromium headless at 800x480 with the "
+            "kiosk unit's flags (no cage here)")
+    return [
+        Figure(name, share / mib, node_red_pss / mib, "MiB", "<= 0.6" if goal != "-" else "-",
+               floor_name=floor_name.replace("idling", "idling (Pss)"), note=note),
+        Figure("idle memory, whole appliance with the kiosk in Chromium (Pss)", total / mib,
+               pss["floor"] / mib, "MiB", "-", floor_name="Chromium alone, static page of the same size"),
+    ]
 
 
 def _mib(kib: int | None) -> str:
@@ -162,10 +282,12 @@ def run() -> list[Figure]:
                 floor_rss, floor_pss = _bare_python(idle)
                 floor_name = "bare Python interpreter, NOT Node-RED"
                 goal = "-"
+            browser = _browser_figures(directory, broker, idle, floor_pss, floor_name, goal)
         finally:
             broker.stop()
     agent_rss, agent_pss = ours["agent"]
     web_rss, web_pss = ours["web"]
+    used_pss = ours["web used"][1]
     both_pss = None if agent_pss is None or web_pss is None else agent_pss + web_pss
     note = (
         f"Pss MiB: agent {_mib(agent_pss)}, web {_mib(web_pss)}, floor {_mib(floor_pss)}"
@@ -183,4 +305,12 @@ def run() -> list[Figure]:
             float("nan") if floor_pss is None else floor_pss / mib,
             "MiB", "-", floor_name=floor_name,
         ),
+        Figure(
+            f"web role after {USE_CLIENTS * 40} page loads from {USE_CLIENTS} clients at once (Pss)",
+            float("nan") if used_pss is None else used_pss / mib,
+            float("nan") if web_pss is None else web_pss / mib,
+            "MiB", "<= 1.25", floor_name="the same web role idle, before them",
+            note="what each waitress thread keeps (its SQLite connection, its malloc arena) shows here",
+        ),
+        *browser,
     ]

@@ -23,15 +23,17 @@ import threading
 import time
 from pathlib import Path
 
-from appliance import outbox, publishing
-from appliance.broker import Mosquitto
-from appliance.clock import SystemClock
-from appliance.config import Config, DatabaseConfig, DoorConfig, HardwareConfig, MqttConfig
-from appliance.db import Database
-from appliance.events import DoorClosed, DoorOpened
-from appliance.mqtt import Publisher, plain_client
-from appliance.recorder import Recorder
+from appliance.core.clock import SystemClock
+from appliance.core.config import Config, DatabaseConfig, DoorConfig, HardwareConfig, MqttConfig
+from appliance.core.events import DoorClosed, DoorOpened
+from appliance.outbox import store
+from appliance.outbox.topics import TopicContext
+from appliance.publishing.mqtt import Publisher, plain_client
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database
 from bench.harness import Figure
+from doorstep.agent import RULES
+from doorstep.broker import Mosquitto
 from sensors import pins
 from sensors.door import DoorSensor
 
@@ -104,10 +106,10 @@ def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
     clock = SystemClock()
     db = Database(config.database.path, clock)
     db.migrate()
-    ctx = publishing.context(config)
-    recorder = Recorder(db, ctx, config.site.zone, clock)
+    ctx = TopicContext.of(config)
+    recorder = Recorder(db, config, clock, RULES)
     publisher = Publisher(db, config.mqtt, ctx, clock)
-    recorder.on_commit.append(publisher.kick)
+    recorder.sender = publisher
     recorder.start()
     publisher.start()
     factory = pins.make_factory("mock")
@@ -123,7 +125,7 @@ def _latency(tmp: Path, broker: Mosquitto) -> tuple[list[float], list[float]]:
     ours: list[float] = []
     floor: list[float] = []
     try:
-        _wait(lambda: publisher.connected and outbox.depth(db.conn()) == 0)
+        _wait(lambda: publisher.connected and store.depth(db.conn()) == 0)
         pin = factory.pin(17)
         level = True
         for n in range(SAMPLES + 10):
@@ -158,14 +160,14 @@ def _drain(tmp: Path, broker: Mosquitto) -> tuple[float, float]:
     clock = SystemClock()
     db = Database(config.database.path, clock)
     db.migrate()
-    ctx = publishing.context(config)
-    recorder = Recorder(db, ctx, config.site.zone, clock)
+    ctx = TopicContext.of(config)
+    recorder = Recorder(db, config, clock, RULES)
     at = clock.now()
     for batch in range(DRAIN // 500):  # the outage: 20,000 door events committed, none sent
         recorder.write([(DoorOpened if n % 2 else DoorClosed)(door=f"d{batch}", at=at) for n in range(500)])
     conn = db.conn()
     conn.execute("DELETE FROM outbox WHERE retain = 1")  # keep exactly the 20,000 events
-    rows = outbox.pending(conn, 0, DRAIN + 1)
+    rows = store.pending(conn, 0, DRAIN + 1)
     assert len(rows) == DRAIN, len(rows)
     publisher = Publisher(db, config.mqtt, ctx, clock)
     start = time.perf_counter()
@@ -175,7 +177,7 @@ def _drain(tmp: Path, broker: Mosquitto) -> tuple[float, float]:
         ours = time.perf_counter() - start
     finally:
         publisher.stop()
-    assert outbox.depth(conn) == 0
+    assert store.depth(conn) == 0
     db.close()
 
     acked = threading.Semaphore(0)

@@ -30,7 +30,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from appliance.broker import Mosquitto, free_port
 from bench.harness import CACHE, Figure
 from bench.procs import (
     Proc,
@@ -43,12 +42,13 @@ from bench.procs import (
     wait_port,
     write_bytes,
 )
+from doorstep.broker import Mosquitto, free_port
 
 RATE = 1.0  # events per second
 
 FLOOR_SCRIPT = """
 import sys, time
-from appliance.db import connect, transaction
+from appliance.storage.db import connect, transaction
 conn = connect(sys.argv[1])
 conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, at TEXT, kind TEXT, data TEXT)")
 print("ready", flush=True)
@@ -72,10 +72,12 @@ def _count(db: Path, sql: str) -> int:
 
 
 class LiveClient:
-    """One SSE client on /live/status, as the hall display holds one open all day."""
+    """One SSE client on a live page's stream (/live/status by default), as the hall display
+    holds one open all day."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, path: str = "/live/status") -> None:
         self.port = port
+        self.path = path
         self.frames = 0
         self._stop = threading.Event()
         self._conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -88,7 +90,7 @@ class LiveClient:
     def _run(self) -> None:
         conn = self._conn
         try:
-            conn.request("GET", "/live/status", headers={"Accept": "text/event-stream"})
+            conn.request("GET", self.path, headers={"Accept": "text/event-stream"})
             response = conn.getresponse()
             while not self._stop.is_set():
                 line = response.readline()  # a heartbeat comes every 15 s, within the timeout

@@ -8,12 +8,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from appliance.clock import ManualClock
-from appliance.db import Database, connect, transaction
-from appliance.events import DoorClosed, DoorOpened
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import DoorClosed, DoorOpened
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database, connect, transaction
 from bench.harness import Figure
+from doorstep.agent import RULES
 
 N = 2000
 
@@ -34,7 +35,7 @@ def _writer(path: Path) -> float:
     clock = ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC))
     db = Database(path, clock)
     db.migrate()
-    recorder = Recorder(db, TopicContext("doorstep", "bench"), UTC, clock)  # type: ignore[arg-type]
+    recorder = Recorder(db, Config(), clock, RULES)
     start = time.perf_counter()
     for i in range(N):
         cls = DoorOpened if i % 2 else DoorClosed

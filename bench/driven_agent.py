@@ -1,7 +1,7 @@
 """The real agent in its own process, with its mock pins driven at a steady rate.
 
 ``python -m bench.driven_agent CONFIG door RATE`` builds the same
-:class:`appliance.agent.Agent` that ``doorstep agent`` runs (config file, writer,
+:class:`doorstep.agent.Agent` that ``doorstep agent`` runs (config file, writer,
 publisher, housekeeping), hands it a MockFactory, and flips the first door's contact
 RATE times a second until SIGTERM. Each flip is one sensor event (door opened / door
 closed). Living in its own process, its /proc/PID/io counts only the agent's own writes.
@@ -21,8 +21,8 @@ import time
 
 from gpiozero.pins.mock import MockFactory
 
-from appliance.agent import Agent
-from appliance.cli import load_config, wait_for_signal
+from doorstep.agent import Agent
+from doorstep.cli import load_config, wait_for_signal
 
 
 def walk(agent: Agent, rate: float, count: int, stop: threading.Event) -> None:

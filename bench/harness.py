@@ -30,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
+NOTES_MD = HERE / "NOTES.md"  # hand-written: how figures were chosen, appended to RESULTS.md
 CACHE = HERE / ".cache"  # gitignored: Node-RED's install, scratch databases
 
 
@@ -88,6 +89,34 @@ def median_seconds(fn: Callable[[], object], repeat: int = 21) -> float:
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def concurrently(client: Callable[[int], list[float]], clients: int) -> list[float]:
+    """Run ``client(n)`` for n in 0..clients-1 on that many threads at once; every timing
+    they return, together. The first client that raised makes the figure not taken."""
+    import threading
+
+    timings: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        try:
+            mine = client(n)
+        except Exception as exc:  # noqa: BLE001 - raised below, once every thread has ended
+            errors.append(exc)
+            return
+        with lock:
+            timings.extend(mine)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(str(errors[0])) from errors[0]
+    return timings
 
 
 def discover() -> list[str]:
@@ -213,7 +242,16 @@ def render(results: dict[str, dict]) -> str:
         + "\n".join(runs)
         + "\n"
         + ("\n## Could not measure\n\n" + "\n".join(problems) + "\n" if problems else "")
+        + _notes()
     )
+
+
+def _notes() -> str:
+    """bench/NOTES.md (how some floors and budgets were chosen), kept across runs."""
+    try:
+        return "\n" + NOTES_MD.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def run_one(name: str) -> dict:

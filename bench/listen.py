@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from appliance.mqtt import plain_client
+from appliance.publishing.mqtt import plain_client
 
 
 def main(argv: list[str]) -> int:

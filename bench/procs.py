@@ -21,11 +21,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.core.config import Config, DatabaseConfig, MqttConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 class ProcessError(Exception):
     """A benchmark process did not start or answer."""
+
+
+def offline_config(folder: str | Path) -> Config:
+    """The default config with its database in ``folder`` and no broker: a web app the
+    benchmark drives in-process."""
+    return Config().with_changes(
+        database=DatabaseConfig(path=str(Path(folder) / "bench.db")),
+        mqtt=MqttConfig(enabled=False),
+    )
 
 
 def config_toml(
@@ -38,6 +49,7 @@ def config_toml(
     beams: tuple[tuple[str, int, int], ...] = (),
     site: str = "bench",
     debounce_ms: int | None = None,
+    https_port: int = 0,
 ) -> str:
     """A Doorstep config file: mock pins, the given database, broker and sensors."""
     lines = [
@@ -48,6 +60,7 @@ def config_toml(
         "[web]",
         'host = "127.0.0.1"',
         f"port = {web_port}",
+        f"https_port = {https_port}",  # 0: no HTTPS (never the default 8443 another run may hold)
         "[mqtt]",
     ]
     if broker:
@@ -125,9 +138,25 @@ class Proc:
             self.popen.stdout.close()
 
 
+def unit_environment(role: str) -> dict[str, str]:
+    """The ``Environment=`` settings of the role's systemd unit (systemd/doorstep-ROLE.service)."""
+    unit = ROOT / "systemd" / f"doorstep-{role}.service"
+    settings: dict[str, str] = {}
+    if not unit.exists():
+        return settings
+    for line in unit.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Environment="):
+            for pair in line.removeprefix("Environment=").split():
+                name, _, value = pair.partition("=")
+                settings[name] = value
+    return settings
+
+
 def doorstep(role: str, config: Path) -> Proc:
-    """``python -m appliance ROLE --config CONFIG`` as a process (not started)."""
-    return Proc([sys.executable, "-m", "appliance", role, "--config", str(config)])
+    """``python -m doorstep ROLE --config CONFIG`` as a process (not started), with the
+    environment its systemd unit gives it."""
+    return Proc([sys.executable, "-m", "doorstep", role, "--config", str(config)],
+                env={**os.environ, **unit_environment(role)})
 
 
 @contextlib.contextmanager
@@ -203,6 +232,30 @@ def pss_kib(pid: int) -> int | None:
     """Proportional set size (shared pages split among sharers) from smaps_rollup, in KiB."""
     values = [_kib(f"/proc/{p}/smaps_rollup", "Pss") for p in descendants(pid)]
     return None if any(v is None for v in values) else sum(v or 0 for v in values)
+
+
+def parse_rollup(text: str) -> dict[str, int]:
+    """/proc/PID/smaps_rollup as {field: KiB} (Rss, Pss, Pss_Anon, Pss_File, ...)."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].endswith(":") and parts[2] == "kB" and parts[1].isdigit():
+            found[parts[0][:-1]] = int(parts[1])
+    return found
+
+
+def rollup_kib(pid: int) -> dict[str, int] | None:
+    """smaps_rollup of a process and every process below it, field by field, in KiB (None when
+    one of them could not be read, e.g. it exited meanwhile)."""
+    total: dict[str, int] = {}
+    for p in descendants(pid):
+        try:
+            fields = parse_rollup(Path(f"/proc/{p}/smaps_rollup").read_text())
+        except OSError:
+            return None
+        for key, value in fields.items():
+            total[key] = total.get(key, 0) + value
+    return total
 
 
 def write_bytes(pid: int) -> int:

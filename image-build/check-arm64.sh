@@ -7,10 +7,13 @@
 # Packages found only in the Raspberry Pi archive are reported as skipped.
 # It fails loudly when it cannot run (no root, no binfmt, no mirror).
 #
-#   check-arm64.sh [--wheel PATH] [--keep]
+#   check-arm64.sh [--wheel PATH] [--keep] [--root-dir DIR]
 #
-# --wheel PATH  test this wheel instead of building one from this checkout
-# --keep        leave the root in place (its path is printed) for a look
+# --wheel PATH    test this wheel instead of building one from this checkout
+# --keep          leave the root in place (its path is printed) for a look
+# --root-dir DIR  build the root at DIR (new or empty) and leave it there,
+#                 nothing mounted in it, once the checks pass: boot-arm64.sh
+#                 (`make image-boot`) boots that same root
 #
 # The Debian mirror is the one this machine's own apt sources use; none is
 # written here. Needs root, and the right to mount and to register binfmt.
@@ -22,6 +25,7 @@ suite=bookworm
 arch=arm64
 wheel=
 keep=no
+root_dir=
 
 while (($#)); do
     case "$1" in
@@ -32,6 +36,10 @@ while (($#)); do
     --keep)
         keep=yes
         shift
+        ;;
+    --root-dir)
+        root_dir=${2:?--root-dir needs a directory}
+        shift 2
         ;;
     *)
         echo "check-arm64.sh: unknown argument '$1'" >&2
@@ -47,18 +55,8 @@ die() {
     exit 1
 }
 
-# Retry a command that downloads: mirrors and networks hiccup.
-retry() {
-    local attempt
-    for attempt in 1 2 3; do
-        if "$@"; then
-            return 0
-        fi
-        say "attempt $attempt of 3 failed: $*"
-        sleep $((attempt * 5))
-    done
-    return 1
-}
+# shellcheck source=image-build/common.sh
+source "$script_dir/common.sh"
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap, mount, chroot)"
 
@@ -67,12 +65,7 @@ missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 [[ -x /usr/bin/qemu-aarch64-static ]] || missing+=(qemu-user-static)
 command -v update-binfmts >/dev/null || missing+=(binfmt-support)
-if ((${#missing[@]})); then
-    say "installing ${missing[*]}"
-    retry apt-get -o Acquire::Retries=3 update -qq || die "apt-get update failed"
-    retry env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null || die "could not install ${missing[*]}"
-fi
+install_missing "${missing[@]}"
 
 # --- binfmt: run arm64 binaries through qemu-aarch64-static -------------------
 binfmt=/proc/sys/fs/binfmt_misc
@@ -119,13 +112,24 @@ say "mirror: the one in this machine's apt sources"
 # --- the root ---------------------------------------------------------------
 work=$(mktemp -d /var/tmp/doorstep-arm64.XXXXXX)
 target="$work/root"
+if [[ -n $root_dir ]]; then
+    # Someone else's directory: never empty one that holds anything.
+    if [[ -e $root_dir ]] && [[ -n $(find "$root_dir" -mindepth 1 -maxdepth 1 -print -quit) ]]; then
+        rmdir "$work"
+        die "--root-dir $root_dir is not empty"
+    fi
+    mkdir -p "$root_dir"
+    target=$(cd "$root_dir" && pwd)
+fi
 mounted=()
 cleanup() {
     local i
     for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
         umount -R "${mounted[i]}" 2>/dev/null || umount -R -l "${mounted[i]}" || true
     done
-    if [[ $keep == yes ]]; then
+    if [[ -n $root_dir ]]; then
+        rm -rf "$work"
+    elif [[ $keep == yes ]]; then
         say "kept the root at $target"
     else
         rm -rf "$work"
@@ -255,7 +259,7 @@ done
 grep -qx 'listener 1883 127.0.0.1' "$target/etc/mosquitto/conf.d/doorstep.conf" ||
     die "the local Mosquitto is not limited to 127.0.0.1"
 verified+=("installed: cage, chromium, mosquitto (listening on 127.0.0.1 only)")
-inside /opt/doorstep/venv/bin/python -c "import appliance.service, kiosk, sensors" ||
+inside /opt/doorstep/venv/bin/python -c "import doorstep.notify, kiosk, sensors" ||
     die "the installed package does not import"
 verified+=("the installed package imports under arm64 Python $(inside python3 -c 'import platform; print(platform.python_version(), platform.machine())')")
 

@@ -1,18 +1,19 @@
 #!/bin/bash
 # Apply doorstep.toml from the boot partition (doorstep-firstboot.service).
 #
-# A volunteer writes doorstep.toml on a laptop: the Doorstep settings (the
-# same keys as /etc/doorstep/config.toml) plus two optional tables that are
-# not Doorstep settings and are taken out here:
+# A volunteer writes doorstep.toml on a laptop: any Doorstep settings (the
+# same keys as /etc/doorstep/config.toml) plus two optional tables that are not
+# Doorstep settings and are taken out here:
 #   [wifi]    ssid, password, country, hidden   -> NetworkManager (nmcli)
 #   [bridge]  host, port, username, password, tls, topics
 #                                               -> the local Mosquitto's bridge
 # [mqtt] password is moved to /etc/doorstep/secrets/mqtt-password (read by
-# the agent only) and replaced by password_file. The rest is validated with
-# `doorstep check-config`, and only then moved to
-# /etc/doorstep/config.toml (the old one kept as config.toml.before-<time>).
-# On any error nothing more is applied, doorstep.toml stays where it is, and
-# the reason, in words, goes to /var/lib/doorstep/firstboot-error.txt for the
+# the agent only) and replaced by password_file. The settings are merged over
+# the config in use (a file with only [wifi] changes no setting), the result is
+# checked, and only then moved to /etc/doorstep/config.toml (the old one kept
+# as config.toml.before-<time>). On any error nothing more is applied,
+# doorstep.toml stays where it is, and the reason, in words that name the key
+# and never the value, goes to /var/lib/doorstep/firstboot-error.txt for the
 # kiosk screen to show.
 #
 # The DOORSTEP_* variables exist for the tests; the defaults are the real paths.
@@ -57,119 +58,19 @@ if [[ ! -f "$source_file" ]]; then
     exit 0
 fi
 
-# Split doorstep.toml: the config proper, the Wi-Fi values one per file, and
-# a ready Mosquitto bridge file. Python's tomllib reads the values, so quoting
-# in SSIDs and passwords is handled; the config is cut as text so the
-# volunteer's comments survive.
-if ! "$venv/bin/python" - "$source_file" "$work" "$password_file" >"$work/split.err" 2>&1 <<'PY'; then
-import pathlib
-import re
-import sys
-import tomllib
-
-source, work = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-EXTRA = {
-    "wifi": {"ssid": str, "password": str, "country": str, "hidden": bool},
-    "bridge": {"host": str, "port": int, "username": str, "password": str,
-               "tls": bool, "topics": list},
-}
-
-
-def fail(message):
-    (work / "error").write_text(message)
-    sys.exit(1)
-
-
-text = source.read_text(encoding="utf-8-sig")
-try:
-    data = tomllib.loads(text)
-except tomllib.TOMLDecodeError as exc:
-    fail(f"it is not valid TOML ({exc}).")
-
-for table, keys in EXTRA.items():
-    values = data.get(table)
-    if values is None:
-        continue
-    if not isinstance(values, dict):
-        fail(f"[{table}] must be a table, written on its own line as [{table}].")
-    for key, value in values.items():
-        if key not in keys:
-            fail(f"[{table}] has an unknown setting '{key}'; known: {', '.join(keys)}.")
-        if not isinstance(value, keys[key]) or (keys[key] is int and isinstance(value, bool)):
-            fail(f"[{table}] {key} has the wrong kind of value: {value!r}.")
-
-wifi = data.get("wifi") or {}
-if wifi:
-    if not wifi.get("ssid"):
-        fail("[wifi] needs ssid, the name of the network.")
-    if "password" in wifi and not 8 <= len(wifi["password"]) <= 63:
-        fail("[wifi] password must be 8 to 63 characters long.")
-    if "country" in wifi and not re.fullmatch(r"[A-Za-z]{2}", wifi["country"]):
-        fail(f"[wifi] country must be a two-letter code such as GB, got {wifi['country']!r}.")
-    out = work / "wifi"
-    out.mkdir()
-    for key, value in wifi.items():
-        (out / key).write_text(("yes" if value else "no") if isinstance(value, bool) else str(value))
-
-bridge = data.get("bridge") or {}
-if bridge:
-    if not bridge.get("host"):
-        fail("[bridge] needs host, the community broker's address.")
-    for value in (*bridge.values(), *bridge.get("topics", [])):
-        if isinstance(value, str) and re.search(r"[\s#]", value.replace("/#", "")):
-            fail(f"[bridge] {value!r} may not contain spaces or '#' (except a trailing '/#' in topics).")
-    tls = bridge.get("tls", True)
-    lines = [
-        "# Written by doorstep-firstboot from [bridge] in doorstep.toml.",
-        "connection doorstep-community",
-        f"address {bridge['host']}:{bridge.get('port', 8883 if tls else 1883)}",
-        "cleansession false",
-        "bridge_protocol_version mqttv311",
-        "restart_timeout 5 60",
-    ]
-    if tls:
-        lines.append("bridge_capath /etc/ssl/certs")
-    if "username" in bridge:
-        lines.append(f"remote_username {bridge['username']}")
-    if "password" in bridge:
-        lines.append(f"remote_password {bridge['password']}")
-    for topic in bridge.get("topics", ["doorstep/#", "homeassistant/#"]):
-        lines.append(f"topic {topic} out 1")
-    (work / "bridge.conf").write_text("\n".join(lines) + "\n")
-
-# The broker password may be given as [mqtt] password: it goes to a file of
-# its own, which only the agent reads (the web role cannot see secrets/).
-password = (data.get("mqtt") or {}).get("password")
-if password is not None and not isinstance(password, str):
-    fail(f"[mqtt] password must be text in quotes, got {password!r}.")
-
-# Cut the extra tables out of the text: from their header to the next header.
-kept, section = [], ""
-for line in text.splitlines(keepends=True):
-    header = re.match(r"\s*\[\[?\s*([A-Za-z0-9_.-]+)", line)
-    if header:
-        section = header.group(1)
-    if section in EXTRA:
-        continue
-    if section == "mqtt" and password is not None:
-        if re.match(r"\s*password(_file)?\s*=", line):
-            continue
-        if header:
-            line += f'password_file = "{sys.argv[3]}"\n'
-            (work / "mqtt-password").write_text(password)
-    kept.append(line)
-(work / "doorstep.toml").write_text("".join(kept))
-PY
+# Split doorstep.toml and merge its settings over the config in use
+# (doorstep/bootfile.py): keys it names change, keys it does not name keep their
+# values, comments survive, and the result is checked with the roles' own rules
+# before anything below replaces anything. Its errors name the key, never the
+# value (the kiosk shows them to anyone, and a value may be a password).
+if ! "$venv/bin/python" -m doorstep.bootfile "$source_file" "$work" "$password_file" \
+        "$config_dir/config.toml" >"$work/split.err" 2>&1; then
     if [[ -s "$work/error" ]]; then
         fail "$(cat "$work/error")"
     fi
-    fail "it could not be read ($(tail -n 1 "$work/split.err"))."
-fi
-
-if ! "$venv/bin/doorstep" check-config --config "$work/doorstep.toml" >"$work/check.out" 2>&1; then
-    reason=$(tail -n 1 "$work/check.out")
-    reason=${reason#doorstep: }
-    fail "${reason//"$work/"/}."
+    # Not its own words: something unexpected. Its output may quote the file, so it
+    # goes to neither the kiosk nor the journal.
+    fail "it could not be read (an unexpected error; run 'doorstep check-config' on a copy to see more)."
 fi
 
 if [[ -s "$work/bridge.conf" && ! -d "$mosquitto_dir" ]]; then
@@ -199,7 +100,7 @@ if [[ -s "$work/wifi/ssid" ]]; then
     fi
     "$nmcli" connection delete doorstep-wifi >/dev/null 2>&1 || true
     if ! "$nmcli" "${nm_args[@]}" >"$work/nmcli.out" 2>&1; then
-        fail "NetworkManager refused the Wi-Fi network '$ssid' ($(tail -n 1 "$work/nmcli.out"))."
+        fail "NetworkManager refused the Wi-Fi settings for the network '$ssid' (check [wifi] ssid, password and country)."
     fi
     echo "doorstep-firstboot: Wi-Fi network '$ssid' set up"
 fi

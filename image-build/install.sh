@@ -130,7 +130,10 @@ have_candidate() {
 }
 
 install_packages() {
-    local wanted=(python3 python3-venv systemd libpam-systemd dbus sqlite3 ca-certificates cage chromium)
+    # polkitd: logind lets the kiosk's session take the screen (libseat's Activate) only
+    # when polkit says yes. xwayland: Debian's cage exits without /usr/bin/Xwayland.
+    # Both are missing with --no-install-recommends; found by booting the image (boot-arm64.sh).
+    local wanted=(python3 python3-venv systemd libpam-systemd dbus polkitd sqlite3 ca-certificates cage xwayland chromium)
     if [[ $with_bridge == yes ]]; then
         wanted+=(mosquitto)
     fi
@@ -228,6 +231,14 @@ install_config_and_state() {
     in_root chgrp doorstep /etc/doorstep/config.toml
     install -d -m 0750 "$R/var/lib/doorstep"
     in_root chown doorstep:doorstep /var/lib/doorstep
+    # The web role's key files (session signing key, HTTPS certificate): a 0700 folder
+    # the agent's unit cannot see. Made here on a live Pi; never baked into an image,
+    # which many Pis share: there the web role makes its own on first start.
+    install -d -m 0700 "$R/var/lib/doorstep/web-secrets"
+    in_root chown doorstep:doorstep /var/lib/doorstep/web-secrets
+    if [[ -z "$R" ]]; then
+        runuser -u doorstep -- /opt/doorstep/venv/bin/doorstep web-keys --config /etc/doorstep/config.toml
+    fi
 }
 
 install_files() {

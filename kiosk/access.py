@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from flask import abort, request
 
-from appliance import admins
+from appliance.people import admins
 from kiosk.context import web
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,7 +1,9 @@
 """Admin login for /dashboard: /dashboard/login and /dashboard/logout.
 
-The session cookie holds only the admin's name (signed; HttpOnly and SameSite=Lax are
-set in create_app). Every path under /dashboard needs a login, enforced twice: the
+A login is a session on the server (appliance/people/sessions.py): the signed cookie
+holds only a random session id (HttpOnly, SameSite=Lax, Secure over HTTPS; see
+kiosk/cookies.py), so logging out, a password change or removing the admin ends it
+wherever the cookie went. Every path under /dashboard needs a login, enforced twice: the
 ``login_required`` decorator on each view, and a guard on every request, so a route
 someone adds later without the decorator is still closed (tests/test_auth.py checks
 the whole URL map).
@@ -16,9 +18,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
-from appliance import admins, audit
-from appliance.db import transaction
+from appliance.people import admins, sessions
+from appliance.storage import audit
+from appliance.storage.db import transaction
 from kiosk.context import web
+from kiosk.gate import is_local
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,14 +32,22 @@ PROTECTED_PREFIX = "/dashboard"
 OPEN_ENDPOINTS = frozenset({"auth.login"})
 
 
+SESSION_KEY = "sid"
+
+
+def current_session() -> str | None:
+    """The session id the browser sent, if any (not yet checked)."""
+    sid = session.get(SESSION_KEY)
+    return sid if isinstance(sid, str) and sid else None
+
+
 def current_admin() -> str | None:
-    """The logged-in admin's name, or None (an admin removed since logging in counts as logged out)."""
+    """The logged-in admin's name, or None (an ended session, or a removed admin, counts as
+    logged out)."""
     if "current_admin" not in g:
-        name = session.get("admin")
-        if isinstance(name, str) and name in admins.names(web().db.conn()):
-            g.current_admin = name
-        else:
-            g.current_admin = None
+        sid = current_session()
+        w = web()
+        g.current_admin = sessions.admin_for(w.db.conn(), sid, w.clock.now(), w.config.web) if sid else None
     return g.current_admin  # type: ignore[no-any-return]
 
 
@@ -65,6 +77,11 @@ def _guard_dashboard() -> Response | None:
     path = request.path
     if not (path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")):
         return None
+    https_port = web().https_port
+    if https_port and not request.is_secure and not is_local(request.remote_addr or ""):
+        # passwords and cookies must not cross the hall's Wi-Fi in clear
+        host = request.host.split("]")[0] + "]" if request.host.startswith("[") else request.host.split(":")[0]
+        return redirect(f"https://{host}:{https_port}{request.full_path.rstrip('?')}", code=308)  # type: ignore[return-value]
     if request.endpoint in OPEN_ENDPOINTS or current_admin() is not None:
         return None
     return _refuse()
@@ -81,7 +98,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """The login form; five wrong passwords lock the name and the address for five minutes."""
+    """The login form; five wrong passwords pause that name from that address (twenty, any
+    name from it) for five minutes; nothing is written for a refused try."""
     w = web()
     error = None
     status = 200
@@ -91,11 +109,11 @@ def login() -> Any:
         password = request.form.get("password", "")
         now = w.clock.now()
         conn = w.db.conn()
-        result = admins.login(conn, name, password, request.remote_addr or "unknown", now)
+        result = admins.login(conn, w.logins, name, password, request.remote_addr or "unknown", now)
         if result.ok:
             session.clear()  # a fresh session: nothing from before the login carries over
-            session["admin"] = name
             with transaction(conn):
+                session[SESSION_KEY] = sessions.start(conn, name, request.remote_addr or "unknown", now)
                 audit.record(conn, name, "login", f"from {request.remote_addr}", now)
             return redirect(_safe_next(next_url))
         if result.locked_until is not None:
@@ -116,8 +134,11 @@ def logout() -> Any:
     w = web()
     name = current_admin()
     conn = w.db.conn()
-    if name:
-        with transaction(conn):
+    sid = current_session()
+    with transaction(conn):
+        if sid:
+            sessions.end(conn, sid)
+        if name:
             audit.record(conn, name, "logout", "", w.clock.now())
     session.clear()
     return redirect(url_for("auth.login"))

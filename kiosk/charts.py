@@ -6,12 +6,13 @@ the site's local time; text is real <text> so screen readers and print keep it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from appliance.overview import Point
+from appliance.views.overview import Point
 
 
 class ChartError(Exception):
@@ -64,6 +65,36 @@ def bars(values: Sequence[int], title: str, label_every: int = 3) -> Markup:
         if i % label_every == 0:
             labels.append(f'<text class="axis" x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - 6}" '
                           f'text-anchor="middle">{i:02d}</text>')
+    return _frame(title, top, body, labels)
+
+
+def labelled_bars(bars: Sequence[tuple[str, float]], title: str) -> Markup:
+    """A bar per (label, value): a report's days, weeks, hours, kinds, activities or rooms.
+
+    Labels are shortened to fit under their bar, and when there are many only every few are
+    written (each bar's own <title> still names it and its value, for a pointer or a screen
+    reader)."""
+    if not bars:
+        raise ChartError("a bar chart needs at least one bar")
+    if any(value < 0 for _, value in bars):
+        raise ChartError(f"bar values cannot be negative: {[v for _, v in bars]}")
+    top = _ceiling(math.ceil(max(value for _, value in bars)))
+    inner_w = WIDTH - LEFT - RIGHT
+    inner_h = HEIGHT - TOP - BOTTOM
+    slot = inner_w / len(bars)
+    every = max(1, math.ceil(len(bars) / 12))
+    room = max(3, int(slot * every / 7))  # about 7 px a character at the axis' size
+    body, labels = [], []
+    for i, (label, value) in enumerate(bars):
+        h = inner_h * value / top
+        x = LEFT + i * slot + slot * 0.1
+        shown = f"{value:g}"
+        body.append(f'<rect class="bar" x="{x:.1f}" y="{TOP + inner_h - h:.1f}" width="{slot * 0.8:.1f}" '
+                    f'height="{h:.1f}" data-index="{i}" data-value="{shown}"><title>{escape(label)}: {shown}</title></rect>')
+        if i % every == 0:
+            short = label if len(label) <= room else label[: room - 1] + "…"
+            labels.append(f'<text class="axis" x="{LEFT + i * slot + slot / 2:.1f}" y="{HEIGHT - 6}" '
+                          f'text-anchor="middle">{escape(short)}</text>')
     return _frame(title, top, body, labels)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
 
-from appliance.clock import Clock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.watcher import ChangeWatcher
+from appliance.core.clock import Clock
+from appliance.core.config import Config
+from appliance.people.lockout import Lockout
+from appliance.storage.db import Database
+from appliance.storage.watcher import ChangeWatcher
 
 
 @dataclass
@@ -22,36 +22,24 @@ class Web:
     db: Database
     clock: Clock
     watcher: ChangeWatcher = field(init=False)
-    streams: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # wrong passwords and PINs, counted in memory (appliance/people/lockout.py)
+    logins: Lockout = field(default_factory=lambda: Lockout("dashboard"))
+    pins: Lockout = field(default_factory=lambda: Lockout("rollcall-pin"))
+    # wrong member number and surname pairs at the kiosk (signing in, voting): paused like a PIN
+    numbers: Lockout = field(default_factory=lambda: Lockout("member-number"))
+    # HTTPS, when the server offers it: its port and the certificate's fingerprint
+    https_port: int = 0
+    tls_fingerprint: str = ""
+    # how many live streams the server holds now (set by kiosk/server.py)
+    live_streams: Callable[[], int] = lambda: 0
 
     def __post_init__(self) -> None:
         self.watcher = ChangeWatcher(self.config.database.path)
 
-    def stream_opened(self) -> None:
-        """A live stream started (it holds a worker thread and a connection)."""
-        with self._lock:
-            self.streams += 1
-
-    def stream_closed(self) -> None:
-        """A live stream ended."""
-        with self._lock:
-            self.streams -= 1
-
-    def end_streams(self, grace: float = 3.0) -> None:
-        """Tell live streams to end (the watcher stops) and give them time to finish."""
+    def close(self) -> None:
+        """Stop the change watcher and close the database connections (after the server
+        has ended every live stream)."""
         self.watcher.stop()
-        deadline = time.monotonic() + grace
-        while self.streams > 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-
-    def close(self, grace: float = 3.0) -> None:
-        """End live streams, then close connections.
-
-        Closing a connection another thread is using can crash sqlite3, so the
-        streams are told to end and given time to do so first.
-        """
-        self.end_streams(grace)
         self.db.close()
 
 

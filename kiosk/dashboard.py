@@ -7,23 +7,25 @@ stream; there is no poll per client), and dashboard.js swaps them in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, render_template
 
-from appliance import settings
-from appliance.clock import parse_iso
-from appliance.overview import day_bounds, overview
-from kiosk import charts
-from kiosk.auth import current_admin, login_required
+from appliance.core.clock import parse_iso
+from appliance.decisions import ballots, results
+from appliance.people import sessions
+from appliance.storage import settings
+from appliance.views.overview import day_bounds, overview
+from kiosk import charts, live
+from kiosk.auth import current_admin, current_session, login_required
 from kiosk.context import Web, web
-from kiosk.live import sse
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 # Each live section: its id on the page and the partial that draws it.
-SECTIONS = ("occupancy", "doors", "footfall", "people", "bookings", "health")
+SECTIONS = ("occupancy", "doors", "footfall", "people", "bookings", "rota", "decisions", "health")
 
 
 @bp.app_template_filter("site_time")
@@ -50,6 +52,9 @@ def _context(w: Web) -> dict[str, Any]:
         "curve_svg": charts.steps(data["curve"], "Occupancy today", start.astimezone(zone), end.astimezone(zone)),
         "footfall_svg": charts.bars(data["footfall"], "People in, per hour today"),
         "footfall_total": sum(data["footfall"]),
+        # open ballots' turnout and those closed lately (counts only once closed)
+        "ballots_now": [results.result(w.db.conn(), b, now) for b in
+                        ballots.open_now(w.db.conn(), now) + ballots.closed_since(w.db.conn(), now - results.SHOWN_FOR, now)],
     }
 
 
@@ -57,6 +62,14 @@ def render_sections(w: Web) -> dict[str, str]:
     """Every live section's HTML, for the stream."""
     ctx = _context(w)
     return {name: render_template(f"dashboard/_{name}.html", **ctx) for name in SECTIONS}
+
+
+def _sessions_open(w: Web, grants: Iterable[str]) -> set[str]:
+    """Which watching dashboards' sessions are still open (a live dashboard ends with its login)."""
+    return sessions.still_open(w.db.conn(), grants, w.clock.now(), w.config.web)
+
+
+live.register("sections", render_sections, _sessions_open)
 
 
 @bp.get("/")
@@ -67,8 +80,9 @@ def home() -> str:
     return render_template("dashboard/home.html", admin=current_admin(), sections=SECTIONS, **_context(w))
 
 
-@bp.get("/live")
+@bp.get("/live", endpoint="live")
 @login_required
-def live() -> Response:
+def live_stream() -> Response:
     """The dashboard's sections as server-sent events, re-sent after every change."""
-    return sse(render_sections, name="sections")
+    sid = current_session()
+    return live.stream("sections", grant=sessions.hash_id(sid) if sid else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -14,6 +14,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
+def with_allow(response: Response, exc: HTTPException) -> Response:
+    """A 405 says which methods would work (RFC 9110 asks for Allow; werkzeug knows them)."""
+    methods = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and methods:
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Install the error handlers."""
 
@@ -21,8 +29,11 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         code = exc.code or 500
         if _wants_json():
-            return jsonify(error=exc.name, detail=exc.description), code
-        return render_template("error.html", code=code, title=exc.name, detail=exc.description), code
+            response = jsonify(error=exc.name, detail=exc.description)
+        else:
+            response = make_response(render_template("error.html", code=code, title=exc.name, detail=exc.description))
+        response.status_code = code
+        return with_allow(response, exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""/dashboard/reports: funders' reports on screen and as CSV downloads (login required)."""
+"""/dashboard/reports: funders' reports on screen, with a chart drawn on the server
+(kiosk/charts.py), and as CSV downloads that Excel opens with accents intact (login required)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from appliance import reports, settings
+from appliance.storage import settings
+from appliance.views import reports
+from kiosk import charts
 from kiosk.auth import current_admin, login_required
 from kiosk.context import web
 
@@ -46,8 +49,9 @@ def index() -> str:
     report, chosen = _build()
     w = web()
     site = settings.effective(w.config, w.db.conn()).site  # the name as changed on the Settings page
+    chart = charts.labelled_bars(report.chart.bars, report.chart.title) if report.chart and report.chart.bars else None
     return render_template("dashboard/reports.html", site=site, admin=current_admin(),
-                           report=report, chosen=chosen, choices=reports.REPORTS, periods=reports.PERIODS)
+                           report=report, chosen=chosen, choices=reports.REPORTS, periods=reports.PERIODS, chart=chart)
 
 
 @bp.get("/report.csv")
@@ -55,5 +59,5 @@ def index() -> str:
 def csv() -> Response:
     """The same report as a CSV file to download."""
     report, _ = _build()
-    return Response(report.to_csv(), mimetype="text/csv",
+    return Response(report.to_csv().encode("utf-8"), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{report.filename}"'})

@@ -10,8 +10,9 @@ a burst on real pins), so the debounce lives here:
   level it settled on, if it differs from the last one reported.
 
 Time is the pin factory's ticks (the callback timing), so a test's factory can drive it.
-The agent's :class:`~sensors.health.Poller` calls :meth:`poll` every few milliseconds;
-it also raises the held-open alert.
+The agent's :class:`~sensors.health.Poller` calls :meth:`poll` every few milliseconds
+while :meth:`busy` (a burst not settled), and twice a second otherwise; it also raises the
+held-open alert.
 """
 
 from __future__ import annotations
@@ -21,9 +22,16 @@ from collections.abc import Callable
 
 from gpiozero import InputDevice
 
-from appliance.clock import Clock
-from appliance.config import DoorConfig
-from appliance.events import DoorClosed, DoorHeldOpen, DoorHeldOpenCleared, DoorOpened, Event
+from appliance.core.clock import Clock
+from appliance.core.config import DoorConfig
+from appliance.core.events import (
+    DoorClosed,
+    DoorHeldOpen,
+    DoorHeldOpenCleared,
+    DoorOpened,
+    Event,
+    EventSink,
+)
 from sensors import pins
 from sensors.health import HealthReporter
 
@@ -34,12 +42,12 @@ CHATTER_SECONDS = 10.0
 class DoorSensor:
     """Reports a door's open and close as events; reads the state at start."""
 
-    def __init__(self, config: DoorConfig, sink: Callable[[Event], None], clock: Clock) -> None:
+    def __init__(self, config: DoorConfig, submit: EventSink, clock: Clock) -> None:
         self.config = config
-        self.sink = sink
+        self.submit = submit
         self.clock = clock
         self.debounce = config.debounce_ms / 1000
-        self.health = HealthReporter(f"door/{config.id}", sink, clock)
+        self.health = HealthReporter(f"door/{config.id}", submit, clock)
         # With the pull-up on, a closed reed switch pulls the pin low: "active" = closed.
         self.device = InputDevice(config.pin, pull_up=config.closed_when == "low")
         self.factory = self.device.pin_factory
@@ -52,8 +60,9 @@ class DoorSensor:
         self.opened_at = now
         self.held_open = False
         self.edges = 0  # raw edges seen, for diagnosis
+        self.on_edge: Callable[[], None] = lambda: None  # the poller's wake-up
         self._watch = pins.watch(self.device, self._changed)
-        self.sink(self._event(self.is_open))
+        self.submit(self._event(self.is_open))
         self.health.set("ok")
 
     def _ticks(self) -> float:
@@ -80,7 +89,13 @@ class DoorSensor:
             elif not quiet and self.storm_since is None:
                 self.storm_since = now
         for event in out:
-            self.sink(event)
+            self.submit(event)
+        self.on_edge()
+
+    def busy(self) -> bool:
+        """A burst of edges has not settled yet: :meth:`poll` is due within ``debounce_ms``."""
+        with self._lock:
+            return self.storm_since is not None or self.raw_open != self.is_open
 
     def _report(self, is_open: bool, now: float) -> list[Event]:
         """Change the reported state (the lock is held)."""
@@ -114,7 +129,7 @@ class DoorSensor:
                     self.held_open = True
                     out.append(DoorHeldOpen(door=self.config.id, seconds=round(held, 1), at=self.clock.now()))
         for event in out:
-            self.sink(event)
+            self.submit(event)
         if health == "fault":
             self.health.set("fault", "contact chattering: check the magnet and the wiring")
         elif health == "ok":

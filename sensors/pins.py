@@ -10,7 +10,7 @@ from gpiozero import Device, InputDevice
 from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
-from appliance.clock import Clock
+from appliance.core.clock import Clock
 
 
 class PinFactoryError(Exception):
@@ -56,7 +56,7 @@ def install(factory: Factory | None) -> Factory:
 
 
 class ClockedMockFactory(MockFactory):
-    """MockFactory whose ticks follow a :class:`~appliance.clock.Clock`.
+    """MockFactory whose ticks follow a :class:`~appliance.core.clock.Clock`.
 
     Our debounce, obstruction and re-arm timing use the pin factory's ticks; with a
     ManualClock behind them, tests and simulations move that time by hand.

@@ -9,13 +9,12 @@ pin's rising edges (:func:`sensors.pins.watch`) count.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from gpiozero import InputDevice
 
-from appliance.clock import Clock
-from appliance.config import PirConfig
-from appliance.events import Event, MotionDetected
+from appliance.core.clock import Clock
+from appliance.core.config import PirConfig
+from appliance.core.events import EventSink, MotionDetected
 from sensors import pins
 from sensors.health import HealthReporter
 
@@ -23,11 +22,11 @@ from sensors.health import HealthReporter
 class PirCounter:
     """Emits MotionDetected once per re-arm period."""
 
-    def __init__(self, config: PirConfig, sink: Callable[[Event], None], clock: Clock) -> None:
+    def __init__(self, config: PirConfig, submit: EventSink, clock: Clock) -> None:
         self.config = config
-        self.sink = sink
+        self.submit = submit
         self.clock = clock
-        self.health = HealthReporter(f"pir/{config.id}", sink, clock)
+        self.health = HealthReporter(f"pir/{config.id}", submit, clock)
         self.device = InputDevice(config.pin, pull_up=False)
         self.factory = self.device.pin_factory
         self.last_counted: float | None = None
@@ -45,7 +44,7 @@ class PirCounter:
                 return
             self.last_counted = now
             self.count += 1
-        self.sink(MotionDetected(pir=self.config.id, at=self.clock.now()))
+        self.submit(MotionDetected(pir=self.config.id, at=self.clock.now()))
 
     def close(self) -> None:
         """Release the GPIO."""

@@ -21,15 +21,16 @@ import logging
 import math
 import os
 import random
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from appliance.clock import Clock, SystemClock
-from appliance.config import BeamConfig, Config
-from appliance.fobs import DEMO_CARDS
+from appliance.core import hours
+from appliance.core.clock import Clock, SystemClock
+from appliance.core.config import BeamConfig, Config
+from appliance.core.threads import Worker
+from appliance.people.fobs import DEMO_CARDS
 from sensors.cardframes import encode_rdm6300
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ class Visitor:
     card: str | None = None
 
 
-class Simulator:
+class Simulator(Worker):
     """Drives door, beam and PIR pins (and a fob reader's pty) with believable traffic."""
 
     def __init__(
@@ -59,6 +60,7 @@ class Simulator:
         clock: Clock | None = None,
         card_feed: int | None = None,
     ) -> None:
+        super().__init__("simulator", join_seconds=5)
         self.config = config
         self.factory = factory
         self.speed = max(speed, 0.01)
@@ -77,16 +79,13 @@ class Simulator:
         self._ids = itertools.count(1)
         self._order = itertools.count()
         self._queue: list[tuple[datetime, int, str, Visitor | None]] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
         """Close the doors, clear the beams, and start simulating on a background thread."""
         self.settle()
-        self._thread = threading.Thread(target=self._run, name="simulator", daemon=True)
-        self._thread.start()
+        super().start()
 
     def settle(self) -> None:
         """Put every pin in its quiet state: doors closed, beams clear, no motion."""
@@ -98,33 +97,15 @@ class Simulator:
         for pir in self.config.pir:
             self.factory.pin(pir.pin).drive_low()
 
-    def stop(self) -> None:
-        """Stop simulating."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def is_alive(self) -> bool:
-        """The simulator thread is running."""
-        return bool(self._thread and self._thread.is_alive())
-
     # -- time -----------------------------------------------------------------------
 
     def _sleep(self, seconds: float) -> bool:
         """Wait simulated ``seconds``; False when stopping."""
-        return not self._stop.wait(max(seconds, 0) / self.speed)
+        return self.sleep(max(seconds, 0) / self.speed)
 
     def _hours(self, day: datetime) -> tuple[datetime, datetime] | None:
-        local = day.astimezone(self.zone).date()
-        hours = self.config.site.opening_hours.for_weekday(local.weekday())
-        if hours is None:
-            return None
-
-        def at(hhmm: str) -> datetime:
-            hh, mm = (int(p) for p in hhmm.split(":"))
-            return (datetime.combine(local, time(0, 0), self.zone) + timedelta(hours=hh, minutes=mm)).astimezone(UTC)
-
-        return at(hours[0]), at(hours[1])
+        found = hours.site_window(self.config, day.astimezone(self.zone).date())
+        return None if found is None else (found[0].astimezone(UTC), found[1].astimezone(UTC))
 
     def _window(self, moment: datetime) -> tuple[datetime, datetime]:
         """The opening window containing ``moment`` or the next one."""
@@ -177,10 +158,10 @@ class Simulator:
         leave = arrived + timedelta(minutes=minutes)
         return min(leave, closes - timedelta(minutes=self.random.uniform(1, 15)))
 
-    def _run(self) -> None:
+    def loop(self) -> None:
         try:
             self._next_arrival(self.sim_now)
-            while self._queue and not self._stop.is_set():
+            while self._queue and not self.stopping:
                 when, _, action, visitor = heapq.heappop(self._queue)
                 gap = (when - self.sim_now).total_seconds()
                 # Skip the night: the gap between closing and opening passes at once.
@@ -293,7 +274,7 @@ class Simulator:
         """A pram parked across the outer beam, longer than the obstruction limit (real time)."""
         self.obstructions += 1
         self._beam(beam, beam.outer_pin, True)
-        self._stop.wait(beam.obstruction_seconds + self.random.uniform(1, 2))
+        self.sleep(beam.obstruction_seconds + self.random.uniform(1, 2))
         self._beam(beam, beam.outer_pin, False)
 
     def _tap(self, card: str) -> None:

@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from browser_support import watch_csp
 from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from mqttkit import Listener, make_listener
 
-from appliance.broker import Mosquitto, find_mosquitto
-from appliance.clock import ManualClock
-from appliance.config import Config, DatabaseConfig, HardwareConfig, MqttConfig
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, DatabaseConfig, HardwareConfig, MqttConfig
+from appliance.storage.db import Database
+from doorstep.broker import Mosquitto, find_mosquitto
 from sensors.pins import ClockedMockFactory
 
 
@@ -181,7 +182,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(config: Config, clock: ManualClock, db: Database):  # type: ignore[no-untyped-def]
     """The web role served by waitress on a free port; ``live_server.url`` ends with '/'."""
-    from appliance.broker import free_port
+    from doorstep.broker import free_port
     from kiosk import create_app
     from kiosk.server import WebServer
 
@@ -198,8 +199,11 @@ def browser():  # type: ignore[no-untyped-def]
     """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright, for the whole session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'make test' (it installs chromium) or apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded 2-core CI machine can take more than Playwright's 5 s to answer a page; the
+    # assertions still wait for the right text, only longer before giving up.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield instance
@@ -208,8 +212,11 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
-    """A fresh touch-screen page (1280x800, like the official Pi display's class of screen)."""
+    """A fresh touch-screen page (1280x800, like the official Pi display's class of screen).
+    The test fails if the page broke the Content-Security-Policy (a blocked script or style)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, has_touch=True, is_mobile=False)
+    violations = watch_csp(context)
     tab = context.new_page()
     yield tab
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)

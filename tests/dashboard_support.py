@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
+from csrf_support import csrf_token
 from flask.testing import FlaskClient
 
-from appliance import admins, people, visits
-from appliance.config import Config
-from appliance.db import Database, transaction
-from appliance.events import Event
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.config import Config
+from appliance.core.events import Event
+from appliance.people import admins, register, visits
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database, transaction
+from doorstep.agent import RULES
 
 PASSWORD = "correct horse"
 
@@ -23,18 +23,10 @@ def make_admin(db: Database, at: datetime, name: str = "alice") -> str:
     return name
 
 
-def csrf_token(client: FlaskClient, path: str = "/dashboard/login") -> str:
-    """The CSRF token from a page's form."""
-    page = client.get(path)
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', page.data)
-    assert match, f"no CSRF token on {path} ({page.status_code})"
-    return match[1].decode()
-
-
 def log_in(client: FlaskClient, name: str = "alice") -> None:
     """Log the test client in (fails the test if it cannot)."""
     response = client.post("/dashboard/login", data={"name": name, "password": PASSWORD,
-                                                     "csrf_token": csrf_token(client)})
+                                                     "csrf_token": csrf_token(client, "/dashboard/login")})
     assert response.status_code == 302, response.data[:300]
 
 
@@ -50,10 +42,20 @@ def sign_in_person(db: Database, config: Config, at: datetime, name: str, kind: 
     """A new member or volunteer, signed in at ``at``."""
     conn = db.conn()
     with transaction(conn):
-        person = people.create(conn, at, name=name, kind=kind)
+        person = register.create(conn, at, name=name, kind=kind)
         return visits.sign_in(conn, config, at, kind=kind, person_id=person.id, activity=activity)
 
 
 def record(db: Database, config: Config, clock, *events: Event) -> None:  # type: ignore[no-untyped-def]
     """Write events through the real single writer, as the agent does."""
-    Recorder(db, TopicContext(config.mqtt.topic_prefix, config.site.id), config.site.zone, clock).write(list(events))
+    Recorder(db, config, clock, RULES).write(list(events))
+
+
+def log_in_page(page, db: Database, at: datetime, url: str, name: str = "alice") -> None:  # type: ignore[no-untyped-def]
+    """Create an admin and log in through the real form in a browser page, landing on ``url``."""
+    make_admin(db, at, name)
+    page.goto(url)
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(url)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as paho
 import pytest
@@ -84,9 +85,12 @@ class Listener:
         return ids
 
     def close(self) -> None:
-        """Disconnect and stop the network thread."""
+        """Disconnect, stop the network thread and close its sockets: paho's loop_start makes
+        a wake-up socket pair that loop_stop leaves open until the client is collected, and a
+        collection in a cycle warns of it at the end of the run (pytest then fails the run)."""
         self.client.disconnect()
         self.client.loop_stop()
+        self.client.reinitialise()  # closes every socket the client holds
 
 
 def make_listener(
@@ -130,3 +134,14 @@ def make_listener(
         client.loop_stop()
         pytest.fail(f"the test subscriber {client_id} could not subscribe on the broker at {host}:{port}")
     return listener
+
+
+def role_database(config: Any, clock: Any) -> Any:
+    """The database as a role opens it: migrated, with the derived-topic refresh run before
+    every commit that changes what MQTT's derived topics show (appliance.storage.db)."""
+    from appliance.publishing import derived
+    from appliance.storage.db import Database
+
+    db = Database(config.database.path, clock, hook=derived.commit_hook(config, clock))
+    db.migrate()
+    return db

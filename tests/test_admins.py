@@ -1,4 +1,4 @@
-"""Admin accounts: scrypt hashes, lockout per account and per address (in the database), API tokens."""
+"""Admin accounts: scrypt hashes, pauses per (name, address) and per address (counted in memory), API tokens."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 from werkzeug.security import check_password_hash
 
-from appliance import admins, audit
-from appliance.clock import ManualClock
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.people import admins, lockout
+from appliance.people.lockout import Lockout
+from appliance.storage import audit
+from appliance.storage.db import Database
+from doorstep.agent import JOBS
 
 
 def test_password_is_stored_as_a_scrypt_hash_werkzeug_can_read(db: Database, clock: ManualClock) -> None:
@@ -46,64 +49,85 @@ def test_a_name_is_used_once(db: Database, clock: ManualClock) -> None:
     assert [e.action for e in audit.recent(db.conn())] == ["admin_created"]
 
 
-def _fail(db: Database, clock: ManualClock, times: int, name: str = "alice", address: str = "10.0.0.5") -> None:
+LOGINS = Lockout("dashboard")
+
+
+def _fail(db: Database, clock: ManualClock, times: int, name: str = "alice", address: str = "10.0.0.5",
+          lockout: Lockout = LOGINS) -> None:
     for _ in range(times):
-        result = admins.login(db.conn(), name, "wrong password", address, clock.now())
+        result = admins.login(db.conn(), lockout, name, "wrong password", address, clock.now())
         assert not result.ok
         clock.advance(seconds=10)
 
 
-def test_five_failures_lock_the_account_for_five_minutes(db: Database, clock: ManualClock) -> None:
+@pytest.fixture
+def logins() -> Lockout:
+    return Lockout("dashboard")
+
+
+def test_five_failures_pause_that_name_from_that_address(db: Database, clock: ManualClock, logins: Lockout) -> None:
     admins.create(db.conn(), "alice", "correct horse", clock.now())
-    _fail(db, clock, 4)
-    assert admins.login(db.conn(), "alice", "wrong again", "10.0.0.5", clock.now()).locked_until is not None
-    # even the right password, from another address, is refused while the account is locked
-    locked = admins.login(db.conn(), "alice", "correct horse", "10.0.0.99", clock.now())
-    assert locked.outcome == "locked" and locked.locked_until is not None
+    _fail(db, clock, 4, lockout=logins)
+    fifth = admins.login(db.conn(), logins, "alice", "wrong again", "10.0.0.5", clock.now())
+    assert fifth.outcome == "failed" and fifth.locked_until is not None
+    # the right password from that address waits; from another address it works at once
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).outcome == "locked"
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.99", clock.now()).ok
     clock.advance(minutes=4, seconds=50)
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.99", clock.now()).outcome == "locked"
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).outcome == "locked"
     clock.advance(seconds=11)
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.99", clock.now()).ok
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).ok
 
 
-def test_five_failures_from_one_address_lock_that_address_for_every_name(db: Database, clock: ManualClock) -> None:
+def test_twenty_failures_from_one_address_pause_it_for_every_name(db: Database, clock: ManualClock,
+                                                                  logins: Lockout) -> None:
     admins.create(db.conn(), "alice", "correct horse", clock.now())
-    for name in ("a", "b", "c", "d", "e"):  # five different names, one address
-        _fail(db, clock, 1, name=name, address="10.0.0.7")
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.7", clock.now()).outcome == "locked"
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.8", clock.now()).ok
+    for i in range(20):  # twenty different names, one address
+        _fail(db, clock, 1, name=f"name{i}", address="10.0.0.7", lockout=logins)
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.7", clock.now()).outcome == "locked"
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.8", clock.now()).ok
 
 
-def test_failures_spread_over_more_than_five_minutes_do_not_lock(db: Database, clock: ManualClock) -> None:
+def test_failures_spread_over_more_than_five_minutes_do_not_lock(db: Database, clock: ManualClock,
+                                                                 logins: Lockout) -> None:
     admins.create(db.conn(), "alice", "correct horse", clock.now())
     for _ in range(6):
-        _fail(db, clock, 1)
+        _fail(db, clock, 1, lockout=logins)
         clock.advance(seconds=70)
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.5", clock.now()).ok
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).ok
 
 
-def test_a_good_login_resets_the_account_count(db: Database, clock: ManualClock) -> None:
+def test_a_good_login_resets_the_count(db: Database, clock: ManualClock, logins: Lockout) -> None:
     admins.create(db.conn(), "alice", "correct horse", clock.now())
-    _fail(db, clock, 4, address="10.0.0.1")
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.2", clock.now()).ok
-    _fail(db, clock, 4, address="10.0.0.3")
-    assert admins.login(db.conn(), "alice", "correct horse", "10.0.0.4", clock.now()).ok
+    _fail(db, clock, 4, lockout=logins)
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).ok
+    _fail(db, clock, 4, lockout=logins)
+    assert admins.login(db.conn(), logins, "alice", "correct horse", "10.0.0.5", clock.now()).ok
 
 
-def test_the_lockout_survives_a_restart(db: Database, clock: ManualClock, config) -> None:  # type: ignore[no-untyped-def]
+def test_a_pause_survives_a_restart(db: Database, clock: ManualClock, config, logins: Lockout) -> None:  # type: ignore[no-untyped-def]
     admins.create(db.conn(), "alice", "correct horse", clock.now())
-    _fail(db, clock, 5)
+    _fail(db, clock, 5, lockout=logins)
     fresh = Database(config.database.path, clock)  # a new process's view of the same file
     try:
-        assert admins.login(fresh.conn(), "alice", "correct horse", "10.0.0.9", clock.now()).outcome == "locked"
+        restarted = Lockout("dashboard")
+        assert admins.login(fresh.conn(), restarted, "alice", "correct horse", "10.0.0.5", clock.now()).outcome == "locked"
+        assert admins.login(fresh.conn(), restarted, "alice", "correct horse", "10.0.0.6", clock.now()).ok
     finally:
         fresh.close()
 
 
-def test_old_attempts_are_purged(db: Database, clock: ManualClock) -> None:
-    _fail(db, clock, 3)
+def test_memory_stays_bounded_under_a_flood_of_addresses(db: Database, clock: ManualClock) -> None:
+    small = Lockout("dashboard", capacity=100)
+    for i in range(1000):
+        small.failed(db.conn(), "alice", f"10.1.{i // 250}.{i % 250}", clock.now())
+    assert len(small._tries) <= 100
+
+
+def test_ended_pauses_are_purged(db: Database, clock: ManualClock, logins: Lockout) -> None:
+    _fail(db, clock, 5, lockout=logins)
     clock.advance(hours=2)
-    assert admins.purge_attempts(db.conn(), clock.now() - timedelta(hours=1)) == 3
+    assert lockout.purge_locks(db.conn(), clock.now() - timedelta(hours=1)) == 1
 
 
 def test_api_token_is_stored_only_as_a_hash_and_can_be_revoked(db: Database, clock: ManualClock) -> None:
@@ -132,7 +156,7 @@ def _config_file(tmp_path, config) -> str:  # type: ignore[no-untyped-def]
 def test_cli_admin_create_reads_the_password_from_stdin(tmp_path, config, db: Database) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from appliance.cli import main
+    from doorstep.cli import main
 
     cfg = _config_file(tmp_path, config)
     result = CliRunner().invoke(main, ["admin", "create", "alice", "--config", cfg], input="correct horse\n")
@@ -147,7 +171,7 @@ def test_cli_admin_create_reads_the_password_from_stdin(tmp_path, config, db: Da
 def test_cli_admin_token_issues_and_revokes(tmp_path, config, db: Database, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from appliance.cli import main
+    from doorstep.cli import main
 
     admins.create(db.conn(), "alice", "correct horse", clock.now())
     cfg = _config_file(tmp_path, config)
@@ -178,17 +202,16 @@ def test_an_issued_token_opens_the_api(tmp_path, config, db: Database, clock: Ma
         app.extensions["doorstep"].close()
 
 
-def test_the_agent_forgets_old_login_attempts(db: Database, config, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
-    from appliance import housekeeping
+def test_the_agent_forgets_ended_pauses(db: Database, config, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    from appliance.sensing import housekeeping
 
-    _fail(db, clock, 2)
+    _fail(db, clock, 5, lockout=Lockout("dashboard"))
     clock.advance(days=2)
-    assert "admins.forget_login_attempts" in housekeeping.run_due(db, config, clock, {})
-    assert db.conn().execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 0
+    assert "lockout.forget_locks" in housekeeping.run_due(JOBS, db, config, clock, {})
+    assert db.conn().execute("SELECT count(*) FROM login_locks").fetchone()[0] == 0
 
 
 def test_set_password_replaces_the_old_one(db) -> None:  # type: ignore[no-untyped-def]
-    from appliance import admins
 
     conn = db.conn()
     admins.create(conn, "ada", "first-password-1", db.clock.now())

@@ -7,7 +7,7 @@ import threading
 import urllib.error
 import urllib.request
 
-from appliance.rooms import Room, create_room
+from appliance.booking.rooms import Room, create_room
 
 
 def _rooms(db, clock):  # type: ignore[no-untyped-def]
@@ -26,8 +26,8 @@ def test_rooms_and_availability(client, db, clock):
     assert client.post("/api/v1/bookings", json=BODY).status_code == 201
     day = client.get("/api/v1/rooms/hall/availability?date=2026-03-02").get_json()
     # A booking before 18:00 needs its own 15-minute clean-up to end by then.
-    assert day["free"] == [{"start": "2026-03-02T09:00+00:00", "end": "2026-03-02T17:45+00:00"},
-                           {"start": "2026-03-02T19:15+00:00", "end": "2026-03-02T22:00+00:00"}]
+    assert day["free"] == [{"start": "2026-03-02T09:00:00+00:00", "end": "2026-03-02T17:45:00+00:00"},
+                           {"start": "2026-03-02T19:15:00+00:00", "end": "2026-03-02T22:00:00+00:00"}]
     assert client.get("/api/v1/rooms/nope/availability?date=2026-03-02").status_code == 404
     bad = client.get("/api/v1/rooms/hall/availability?date=02/03/2026")
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_json()["detail"]
@@ -56,8 +56,8 @@ def test_conflict_is_409_with_clash_and_nearest(client, db, clock):
     clash = client.post("/api/v1/bookings", json={**BODY, "start": "2026-03-02T19:00", "end": "2026-03-02T20:00"})
     body = clash.get_json()
     assert clash.status_code == 409 and body["error"] == "Conflict"
-    assert body["clash"]["start"] == "2026-03-02T18:00+00:00"
-    assert {"start": "2026-03-02T19:15+00:00", "end": "2026-03-02T20:15+00:00"} in body["nearest"]
+    assert body["clash"]["start"] == "2026-03-02T18:00:00+00:00"
+    assert {"start": "2026-03-02T19:15:00+00:00", "end": "2026-03-02T20:15:00+00:00"} in body["nearest"]
 
 
 def test_bad_requests_are_clear_400s_never_500(client, db, clock):

@@ -6,27 +6,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from csrf_support import csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
 
-from appliance import admins, audit
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.people import admins
+from appliance.storage import audit
+from appliance.storage.db import Database
 from kiosk import create_app
 
 PASSWORD = "correct horse"
 
 
-def csrf(client: FlaskClient, path: str = "/dashboard/login") -> str:
-    page = client.get(path)
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', page.data)
-    assert match, f"no CSRF token on {path}"
-    return match[1].decode()
-
-
 def log_in(client: FlaskClient, name: str = "alice", password: str = PASSWORD, **kw):  # type: ignore[no-untyped-def]
-    return client.post("/dashboard/login", data={"name": name, "password": password, "csrf_token": csrf(client)}, **kw)
+    return client.post("/dashboard/login", data={"name": name, "password": password, "csrf_token": csrf_token(client, "/dashboard/login")}, **kw)
 
 
 @pytest.fixture
@@ -89,7 +84,7 @@ def test_login_then_dashboard_then_logout(client: FlaskClient, alice: str, db: D
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get("/dashboard/").status_code == 200
-    token = csrf(client)
+    token = csrf_token(client, "/dashboard/login")
     assert client.post("/dashboard/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/dashboard/").status_code == 302
     assert [e.action for e in audit.recent(db.conn())][:2] == ["logout", "login"]
@@ -126,7 +121,7 @@ def test_lockout_is_shown_and_holds(client: FlaskClient, alice: str, clock: Manu
 
 
 def test_next_only_follows_local_paths(client: FlaskClient, alice: str) -> None:
-    token = csrf(client)
+    token = csrf_token(client, "/dashboard/login")
     data = {"name": "alice", "password": PASSWORD, "csrf_token": token, "next": "https://evil.example/"}
     assert client.post("/dashboard/login", data=data).location == "/dashboard/"
 

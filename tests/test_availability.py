@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from appliance import availability, bookings
-from appliance.availability import Slot
-from appliance.bookings import BookingRequest
-from appliance.clock import iso
-from appliance.rooms import Room, create_room
+from appliance.booking import availability, bookings
+from appliance.booking.availability import Slot
+from appliance.booking.bookings import BookingRequest
+from appliance.booking.rooms import Room, create_room
+from appliance.core.clock import iso
 
 
 def _at(hour: int, minute: int = 0) -> datetime:

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from appliance.clock import ManualClock
-from appliance.config import BeamConfig
-from appliance.events import BeamCleared, BeamObstructed, Event, Passed, SensorHealthChanged
+from appliance.core.clock import ManualClock
+from appliance.core.config import BeamConfig
+from appliance.core.events import BeamCleared, BeamObstructed, Event, Passed, SensorHealthChanged
 from sensors.beams import BeamPair
 from sensors.pins import ClockedMockFactory
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from appliance import bookings
-from appliance.bookings import BookingRequest
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.seed import seed_demo
+from appliance.booking import bookings
+from appliance.booking.bookings import BookingRequest
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.storage.db import Database
+from doorstep.seed import seed_demo
 
 
 def _book(db: Database, config: Config, clock: ManualClock, public: bool) -> str:
@@ -41,7 +41,8 @@ def test_a_public_title_is_shown_and_an_unknown_reference_is_a_friendly_404(clie
 
 
 def test_the_qr_code_links_to_the_booking_page(app) -> None:  # type: ignore[no-untyped-def]
-    from kiosk.entrance_booking import booking_url
+    from kiosk.entrance.booking import booking_url
 
-    with app.test_request_context("/", base_url="http://doorstep.local:8080/"):
-        assert booking_url("ABC123") == "http://doorstep.local:8080/booking/ABC123"
+    # a page opened on the LAN by its address: the QR code uses that address
+    with app.test_request_context("/", base_url="http://192.168.1.20:8080/"):
+        assert booking_url("ABC123") == "http://192.168.1.20:8080/booking/ABC123"

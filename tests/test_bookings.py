@@ -9,10 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from appliance import attendance, bookings, housekeeping, whatson
-from appliance.bookings import BookingError, BookingRequest, Conflict
-from appliance.clock import ManualClock
-from appliance.rooms import Room, create_room
+from appliance.booking import attendance, bookings, codes, whatson
+from appliance.booking.bookings import BookingError, BookingRequest, Conflict
+from appliance.booking.rooms import Room, create_room
+from appliance.core.clock import ManualClock
+from appliance.sensing import housekeeping
+from doorstep.agent import JOBS
 
 
 def add_room(db, clock, **fields):  # type: ignore[no-untyped-def]
@@ -31,7 +33,7 @@ def test_book_stores_utc_and_buffers(db, config, clock):
     assert (row["start_at"], row["block_start_at"], row["block_end_at"]) == (
         "2026-03-02T18:00:00.000Z", "2026-03-02T17:45:00.000Z", "2026-03-02T19:30:00.000Z")
     assert booked.booking.status == "confirmed"
-    assert len(booked.booking.reference) == 6 and set(booked.booking.reference) <= set(bookings.ALPHABET)
+    assert len(booked.booking.reference) == 6 and set(booked.booking.reference) <= set(codes.ALPHABET)
     assert booked.cancel_code not in row["cancel_code_hash"] and row["cancel_code_hash"].startswith("scrypt$")
 
 
@@ -42,7 +44,7 @@ def test_buffers_make_a_clash_and_suggest_the_nearest_slots(db, config, clock):
     # 19:00-20:00 does not overlap the booking itself, but its set-up overlaps the clean-up.
     with pytest.raises(Conflict) as caught:
         bookings.book(conn, config, req(config, "2026-03-02T19:00", "2026-03-02T20:00"), clock.now())
-    assert caught.value.clash["start"] == "2026-03-02T18:00+00:00"
+    assert caught.value.clash["start"] == "2026-03-02T18:00:00+00:00"
     nearest = [(s.start, s.end) for s in caught.value.nearest]
     assert nearest[-1] == (datetime(2026, 3, 2, 19, 45, tzinfo=UTC), datetime(2026, 3, 2, 20, 45, tzinfo=UTC))
     later = bookings.book(conn, config, req(config, "2026-03-02T19:45", "2026-03-02T20:45"), clock.now())
@@ -72,12 +74,12 @@ def test_overlap_across_the_autumn_clock_change(db, config):
     clock = ManualClock(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
     add_room(db, clock, opening_hours={"sun": "00:00-24:00"})
     conn = db.conn()
-    first = bookings.book(conn, config, req(config, "2026-10-25T00:00+01:00", "2026-10-25T01:30+01:00"), clock.now()).booking
+    first = bookings.book(conn, config, req(config, "2026-10-25T00:00:00+01:00", "2026-10-25T01:30:00+01:00"), clock.now()).booking
     # 01:00+00:00 (the second 01:00) is 01:00 UTC: after the first ends at 00:30 UTC.
-    second = bookings.book(conn, config, req(config, "2026-10-25T01:00+00:00", "2026-10-25T02:00+00:00"), clock.now()).booking
+    second = bookings.book(conn, config, req(config, "2026-10-25T01:00:00+00:00", "2026-10-25T02:00:00+00:00"), clock.now()).booking
     assert first.end < second.start
     with pytest.raises(Conflict):  # 01:15 BST = 00:15 UTC, inside the first booking
-        bookings.book(conn, config, req(config, "2026-10-25T01:15+01:00", "2026-10-25T01:45+01:00"), clock.now())
+        bookings.book(conn, config, req(config, "2026-10-25T01:15:00+01:00", "2026-10-25T01:45:00+01:00"), clock.now())
 
 
 @pytest.mark.parametrize(
@@ -164,11 +166,11 @@ def test_no_shows_are_released_by_housekeeping_in_rooms_that_opt_in(db, config, 
     attendance.check_in(conn, config, came.id, clock.now())
     last_run: dict[str, float] = {}
     clock.set(datetime(2026, 3, 2, 10, 14, tzinfo=UTC))
-    housekeeping.run_due(db, config, clock, last_run)
+    housekeeping.run_due(JOBS, db, config, clock, last_run)
     assert bookings.get_booking(conn, late.id).status == "confirmed"  # not yet 15 minutes
     clock.set(datetime(2026, 3, 2, 12, 20, tzinfo=UTC))
     clock.advance(120)
-    assert "bookings.release_no_shows" in housekeeping.run_due(db, config, clock, last_run)
+    assert "bookings.release_no_shows" in housekeeping.run_due(JOBS, db, config, clock, last_run)
     assert bookings.get_booking(conn, late.id).status == "released"
     assert bookings.get_booking(conn, kept.id).status == "confirmed"  # room did not opt in
     assert bookings.get_booking(conn, came.id).status == "confirmed"  # checked in

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from appliance import bookings, calendars
-from appliance.bookings import BookingRequest
-from appliance.rooms import Room, create_room
+from appliance.booking import bookings, calendars
+from appliance.booking.bookings import BookingRequest
+from appliance.booking.rooms import Room, create_room
 
 
 def _setup(db, config, clock):  # type: ignore[no-untyped-def]
@@ -75,3 +75,30 @@ def test_bad_files_and_skipped_events(db, config, clock):
             b"END:VCALENDAR\r\n")
     report = calendars.import_ics(db.conn(), config, "empty", text, "x", clock.now())
     assert [s["reason"] for s in report.skipped] == ["already over", "recurring events are not imported: add them as a recurring booking"]
+
+
+def test_private_rooms_are_not_in_the_public_feeds(client, db, config, clock):  # type: ignore[no-untyped-def]
+    """Issue 14.10: MQTT already clears a private room; the public calendars leave it out too
+    (its feed is a 404, and all.ics has none of its bookings). The token feeds keep it."""
+    import icalendar as ical
+
+    from appliance.booking import calendars as cals
+    from appliance.booking.bookings import BookingRequest, book, parse_time
+    from appliance.booking.rooms import Room, create_room
+
+    with db.write():
+        create_room(db.conn(), Room(id="hall", name="Main Hall"), clock.now())
+        create_room(db.conn(), Room(id="studio", name="Radio Studio", public=False), clock.now())
+    for room in ("hall", "studio"):
+        book(db.conn(), config, BookingRequest(room=room, start=parse_time("2026-03-02T18:00", config),
+                                               end=parse_time("2026-03-02T19:00", config), title="Show", organiser="Sam",
+                                               public=True), clock.now())
+    assert client.get("/calendar/studio.ics").status_code == 404
+    assert client.get("/calendar/hall.ics").status_code == 200
+    site = ical.Calendar.from_ical(client.get("/calendar/all.ics").data)
+    assert [str(e["location"]) for e in site.walk("VEVENT")] == ["Main Hall"]
+    with db.write():
+        token = cals.rotate_calendar_token(db.conn(), clock.now())
+    private = ical.Calendar.from_ical(client.get(f"/calendar/private/{token}/all.ics").data)
+    assert sorted(str(e["location"]) for e in private.walk("VEVENT")) == ["Main Hall", "Radio Studio"]
+    assert client.get(f"/calendar/private/{token}/studio.ics").status_code == 200

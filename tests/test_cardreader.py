@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appliance import fobs
-from appliance.clock import ManualClock
-from appliance.config import CardReaderConfig
-from appliance.events import Event, FobRead, SensorHealthChanged
+from appliance.core.clock import ManualClock
+from appliance.core.config import CardReaderConfig
+from appliance.core.events import Event, FobRead, SensorHealthChanged
+from appliance.people import fobs
 from sensors.cardframes import (
     FrameError,
     LineParser,

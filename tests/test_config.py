@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from appliance import config as cfg
-from appliance import config_reference as ref
-from appliance.cli import main
+from appliance.core import config as cfg
+from appliance.core import config_reference as ref
+from doorstep.cli import main
 
 
 def test_example_parses_to_the_defaults() -> None:

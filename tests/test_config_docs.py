@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appliance import config_reference as ref
-from appliance.cli import main
+from appliance.core import config_reference as ref
+from doorstep.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from dashboard_support import PASSWORD, make_admin, record, sign_in_visitor
+from playwright.sync_api import expect
 
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import DoorClosed, DoorOpened
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import DoorClosed, DoorOpened
+from appliance.storage.db import Database
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ def test_login_and_logout(live_server, page, db: Database, clock: ManualClock) -
     _log_in(page, live_server.url)
     page.wait_for_url("**/dashboard/")
     assert page.locator("#sec-occupancy h2").inner_text() == "In the building"
-    cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "doorstep")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     page.click("text=Log out")
     page.wait_for_url("**/dashboard/login")
@@ -58,9 +59,8 @@ def test_a_door_edge_appears_without_reload(live_server, page, db: Database, con
     assert door.inner_text() == "closed"
     page.evaluate("window.__sameDocument = true")
     record(db, config, clock, DoorOpened(at=clock.advance(seconds=3), door="front"))
-    page.wait_for_function(
-        "document.querySelector('#sec-doors [data-door=\"front\"] .state').textContent === 'open'",
-        timeout=5000)
+    # (expect, not wait_for_function: that evaluates a string, which the page's CSP forbids)
+    expect(door).to_have_text("open", timeout=5000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
 
 
@@ -94,6 +94,6 @@ def test_display_is_public_and_updates_itself(live_server, page, db: Database, c
     assert page.locator("#clock").inner_text().count(":") == 1
     page.evaluate("window.__sameDocument = true")
     sign_in_visitor(db, config, clock.now(), "Grace Hopper")
-    page.wait_for_function("document.getElementById('busy').textContent.trim() === '1 person in'", timeout=5000)
+    expect(page.locator("#busy")).to_have_text("1 person in", timeout=5000)
     assert page.evaluate("window.__sameDocument") is True
     assert "Grace Hopper" not in page.content()

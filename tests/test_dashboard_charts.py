@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from appliance.overview import Point
+from appliance.views.overview import Point
 from kiosk import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -54,3 +54,22 @@ def test_bad_line_data_is_refused() -> None:
         charts.steps([], "x", DAY, DAY + timedelta(days=1))
     with pytest.raises(charts.ChartError):
         charts.steps([Point(DAY, 1)], "x", DAY, DAY)
+
+
+def test_labelled_bars_draw_every_bar_and_thin_their_labels() -> None:
+    bars = [(f"{d} Oct", float(d)) for d in range(1, 32)]
+    root = ET.fromstring(str(charts.labelled_bars(bars, "People in per day")))
+    rects = root.findall(f"{SVG}rect")
+    assert len(rects) == 31
+    assert rects[-1].find(f"{SVG}title").text == "31 Oct: 31"  # type: ignore[union-attr]
+    labels = [t.text for t in root.findall(f"{SVG}text") if t.get("y") == str(200 - 6)]
+    assert 8 <= len(labels) <= 12 and labels[0] == "1 Oct"  # every third, so they never overlap
+
+
+def test_labelled_bars_shorten_long_labels_and_escape_them() -> None:
+    svg = str(charts.labelled_bars([("<b>" + "x" * 200, 2.5), ("Cafe", 0)], "Hours per activity"))
+    assert "<b>" not in svg and "…" in svg and "x" * 200 in svg  # the full label stays in the bar's title
+    with pytest.raises(charts.ChartError):
+        charts.labelled_bars([], "x")
+    with pytest.raises(charts.ChartError):
+        charts.labelled_bars([("a", -1)], "x")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.db import Database, connect, migrations, transaction
+from appliance.storage.db import Database, connect, migrations, transaction
 
 
 def test_pragmas(db: Database) -> None:
@@ -104,7 +104,7 @@ def test_web_role_syncs_every_commit_and_the_agent_does_not(config, clock) -> No
 
 
 def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
-    from appliance.db import DatabaseError
+    from appliance.storage.db import DatabaseError
 
     with pytest.raises(DatabaseError):
         connect(tmp_path / "x.db", "OFF")
@@ -113,10 +113,10 @@ def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
 def test_the_lean_event_tables_migration_keeps_every_row_and_the_commit_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import appliance.db
+    import appliance.storage.db
 
     everything = migrations()
-    monkeypatch.setattr(appliance.db, "migrations", lambda: [m for m in everything if m.number < 60])
+    monkeypatch.setattr(appliance.storage.db, "migrations", lambda: [m for m in everything if m.number < 60])
     db = Database(tmp_path / "upgrade.db")
     db.migrate()
     conn = db.conn()
@@ -128,7 +128,7 @@ def test_the_lean_event_tables_migration_keeps_every_row_and_the_commit_order(
         conn.execute("INSERT INTO state (key, value, updated_at) VALUES ('door/front', '{\"state\": \"open\"}', 'x')")
         conn.execute("INSERT INTO daily_counts (day, sensor, metric, value) VALUES ('2026-03-02', 'main', 'in', 7)")
         conn.execute("INSERT INTO outbox (topic, payload, created_at) VALUES ('t', 'p', 'x')")
-    monkeypatch.setattr(appliance.db, "migrations", lambda: everything)
+    monkeypatch.setattr(appliance.storage.db, "migrations", lambda: everything)
     assert 60 in db.migrate()
     assert [r[0] for r in conn.execute("SELECT id FROM sensor_events ORDER BY rowid")] == ids
     assert conn.execute("SELECT value FROM state WHERE key = 'door/front'").fetchone()[0] == '{"state": "open"}'

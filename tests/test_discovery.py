@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from appliance import discovery, outbox, publishing
-from appliance.clock import ManualClock
-from appliance.config import BeamConfig, Config, DoorConfig, MqttConfig
-from appliance.db import Database
-from appliance.rooms import Room, create_room
+from appliance.booking.rooms import Room, create_room
+from appliance.core.clock import ManualClock
+from appliance.core.config import BeamConfig, Config, DoorConfig, MqttConfig
+from appliance.outbox import store
+from appliance.publishing import derived, discovery
+from appliance.storage.db import Database
 
 
 def _config(config: Config, beams: bool) -> Config:
@@ -34,12 +35,15 @@ def test_the_payload_has_what_home_assistant_requires(db: Database, config: Conf
     components = payload["cmps"]
     for object_id, component in components.items():
         assert {"p", "unique_id", "state_topic", "name"} <= set(component), object_id
+        # Home Assistant 2025.1 subscribes each component at its own qos (0 when absent)
+        assert component["qos"] == 1, object_id
+    assert payload["qos"] == 1
     unique_ids = [c["unique_id"] for c in components.values()]
     assert len(unique_ids) == len(set(unique_ids))
     assert components["door_front"] == {
         "p": "binary_sensor", "name": "Front door", "unique_id": "doorstep_community_hall_door_front",
         "device_class": "door", "state_topic": "doorstep/community-hall/door/front",
-        "payload_on": "open", "payload_off": "closed",
+        "payload_on": "open", "payload_off": "closed", "qos": 1,
     }
     assert components["door_fire-exit"]["name"] == "Fire Exit"
     assert components["occupancy"]["state_topic"] == "doorstep/community-hall/occupancy"
@@ -63,10 +67,10 @@ def test_a_new_room_changes_the_announcement(db: Database, config: Config, clock
     cfg = _config(config, beams=False)
     topic = "homeassistant/device/doorstep-community-hall/config"
     with db.write() as conn:
-        publishing.refresh(conn, cfg, clock.now())
+        derived.refresh(conn, cfg, clock.now())
         conn.execute("DELETE FROM outbox")
         create_room(conn, Room(id="studio", name="Studio"), clock.now())
-        publishing.refresh(conn, cfg, clock.now())
-    queued = [r for r in outbox.pending(db.conn(), 0, 100) if r.topic == topic]
+        derived.refresh(conn, cfg, clock.now())
+    queued = [r for r in store.pending(db.conn(), 0, 100) if r.topic == topic]
     assert len(queued) == 1 and queued[0].retain
     assert "room_studio_busy" in json.loads(queued[0].payload)["cmps"]

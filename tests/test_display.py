@@ -4,20 +4,20 @@ next with public titles only, never a name; live over SSE."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from dashboard_support import record, sign_in_person, sign_in_visitor
 from flask import Flask
+from live_support import sse
 
-from appliance import bookings
-from appliance.clock import ManualClock
-from appliance.config import Config, ConfigError, parse
-from appliance.db import Database
-from appliance.events import Passed
-from appliance.seed import seed_demo
-from appliance.status import busy_band
+from appliance.booking import bookings
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, ConfigError, parse
+from appliance.core.events import Passed
+from appliance.storage.db import Database
+from appliance.views.public import busy_band
+from doorstep.seed import seed_demo
 from kiosk import create_app
 
 SECRET_NAMES = ("Grace Hopper", "Ada Lovelace", "Private Organiser", "Secret Party")
@@ -108,26 +108,28 @@ def test_closed_out_of_hours(client, clock: ManualClock) -> None:  # type: ignor
     assert client.get("/status.txt").get_data(as_text=True).startswith("Our Community Hall: Closed.")
 
 
-def test_display_needs_no_login_and_updates_live(app, db: Database, config: Config,  # type: ignore[no-untyped-def]
+def test_display_needs_no_login_and_updates_live(db: Database, config: Config,  # type: ignore[no-untyped-def]
                                                  clock: ManualClock) -> None:
+    from doorstep.broker import free_port
+    from kiosk.server import WebServer
+
     beams = config.with_changes(beams=(dataclasses.replace(_beam(), id="front"),))
-    application = create_app(beams, clock=clock, overrides={"TESTING": True})
+    server = WebServer(create_app(beams, clock=clock), "127.0.0.1", free_port())
+    server.start()
     try:
-        response = application.test_client().get("/display/live", buffered=False)
-        assert response.status_code == 200
-        frames = (json.loads(c.decode().split("data: ", 1)[1])["board"] for c in response.response
-                  if c.decode().startswith("event: board"))
+        frames = (data["board"] for event, data in sse(server.port, "/display/live", source="127.0.0.9")
+                  if event == "board")
         assert "0</span> people in" in next(frames)
         record(db, beams, clock, Passed(at=clock.now(), beam="front", direction="in"))
         for board in frames:
             if "1</span> person in" in board:
                 break
-        response.close()
+        frames.close()
     finally:
-        application.extensions["doorstep"].close()
+        server.close()
 
 
 def _beam():  # type: ignore[no-untyped-def]
-    from appliance.config import BeamConfig
+    from appliance.core.config import BeamConfig
 
     return BeamConfig(id="front", outer_pin=5, inner_pin=6)

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from appliance import state
-from appliance.clock import ManualClock
-from appliance.config import Config, DoorConfig
-from appliance.db import Database
-from appliance.events import (
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, DoorConfig
+from appliance.core.events import (
     DoorClosed,
     DoorHeldOpen,
     DoorHeldOpenCleared,
@@ -19,8 +17,10 @@ from appliance.events import (
     Event,
     SensorHealthChanged,
 )
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.sensing.recorder import Recorder
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import RULES
 from sensors.door import CHATTER_SECONDS, DoorSensor
 from sensors.pins import ClockedMockFactory
 
@@ -138,7 +138,7 @@ def test_a_contact_that_never_settles_is_a_fault_until_it_does(
 
 
 def test_the_rules_keep_door_state_with_the_held_open_flag(config: Config, db: Database, clock: ManualClock) -> None:
-    recorder = Recorder(db, TopicContext("doorstep", "hall"), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     t0 = clock.now()
     recorder.write([DoorOpened(door="front", at=t0)])
     recorder.write([DoorOpened(door="front", at=clock.advance(10))])  # read again at a restart
@@ -152,5 +152,5 @@ def test_the_rules_keep_door_state_with_the_held_open_flag(config: Config, db: D
     opened = conn.execute("SELECT value FROM daily_counts WHERE sensor = 'front' AND metric = 'opened'").fetchone()
     assert opened[0] == 1  # the restart's read is not a new opening
     # Retained topics coalesce in the outbox: the broker gets the latest state.
-    payloads = [r[0] for r in conn.execute("SELECT payload FROM outbox WHERE topic = 'doorstep/hall/door/front'")]
+    payloads = [r[0] for r in conn.execute("SELECT payload FROM outbox WHERE topic = 'doorstep/community-hall/door/front'")]
     assert payloads == ["closed"]

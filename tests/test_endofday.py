@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 
 from dashboard_support import log_in, make_admin, sign_in_person, sign_in_visitor
 
-from appliance import endofday, housekeeping, settings, visits
-from appliance.clock import ManualClock, iso
-from appliance.config import Config, OpeningHours
-from appliance.db import Database
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config, OpeningHours
+from appliance.people import endofday, visits
+from appliance.sensing import housekeeping
+from appliance.storage import settings
+from appliance.storage.db import Database
+from doorstep.agent import JOBS
 
 # The fixture clock starts Monday 2026-03-02 09:00 UTC; Europe/London is on GMT then, and
 # the default Monday hours are 09:00-22:00.
@@ -87,7 +90,7 @@ def test_an_always_closed_site_has_no_closing(config: Config, clock: ManualClock
 def test_the_agent_runs_it_as_a_housekeeping_job(db: Database, config: Config, clock: ManualClock) -> None:
     sign_in_visitor(db, config, clock.now(), "Grace Hopper")
     clock.set(datetime(2026, 3, 2, 22, 1, tzinfo=UTC))
-    ran = housekeeping.run_due(db, config, clock, {})
+    ran = housekeeping.run_due(JOBS, db, config, clock, {})
     assert "endofday.presumed_left" in ran
     assert visits.signed_in_now(db.conn()) == []
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from appliance import fobs
-from appliance.db import Database
-from appliance.seed import seed_demo
+from appliance.people import fobs
+from appliance.storage.db import Database
+from doorstep.seed import seed_demo
 
 
 def test_the_secret_is_created_once_next_to_the_database_with_mode_0600(tmp_path: Path) -> None:

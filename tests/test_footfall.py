@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appliance.footfall import (
+from sensors.footfall import (
     INNER,
     OUTER,
     Cleared,

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from kiosk_helpers import seed
 
-from appliance import visits
-from appliance.clock import ManualClock
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.people import visits
+from appliance.storage.db import Database
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def test_visitor_in_and_out(client: Any, db: Database) -> None:
     assert body["kind"] == "visitor" and body["signed_out_at"] is None and isinstance(body["id"], int)
     assert visits.get(db.conn(), body["id"]).source == "api"  # type: ignore[union-attr]
     ended = client.post(f"/api/v1/visits/{body['id']}/end")
-    assert ended.status_code == 200 and ended.get_json()["signed_out_at"] == "2026-03-02T09:00:00.000Z"
+    assert ended.status_code == 200 and ended.get_json()["signed_out_at"] == "2026-03-02T09:00:00+00:00"
     again = client.post(f"/api/v1/visits/{body['id']}/end")
     assert again.status_code == 409 and "already ended" in again.get_json()["detail"]
 
@@ -68,3 +68,16 @@ def test_other_networks_need_an_admin_token(client: Any, db: Database) -> None:
 def test_openapi_documents_the_visit_routes(client: Any) -> None:
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "post" in paths["/visits"] and "post" in paths["/visits/{id}/end"]
+
+
+def test_an_unknown_field_is_refused_by_name_and_nothing_is_stored(client: Any, db: Database) -> None:
+    # a typo an integrator makes, and a key schemathesis once sent with a NUL in it
+    for payload in ({"name": "Joan Clarke", "kind": "visitor", "visting": "Choir"},
+                    {"name": "Joan Clarke", "kind": "visitor", "x\u0000y": 1}):
+        reply = client.post("/api/v1/visits", json=payload)
+        assert reply.status_code == 400
+        assert "field" in reply.get_json()["detail"]
+    assert db.conn().execute("SELECT count(*) FROM visits").fetchone()[0] == 0
+    schema = client.get("/api/v1/openapi.json").get_json()
+    body = schema["paths"]["/visits"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["additionalProperties"] is False

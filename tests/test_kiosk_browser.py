@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kiosk_helpers import seed
+from kiosk_helpers import run_clock, seed, serious_violations, small_targets
 from playwright.sync_api import Page, expect
 
-from appliance import visits
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import FobRead
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import FobRead
+from appliance.people import visits
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database
 from bench import procs
+from doorstep.agent import RULES
 
 pytestmark = pytest.mark.browser
 
@@ -28,18 +27,6 @@ PAGES = [
     "kiosk/signout", "kiosk/book", "kiosk/book/main-hall", "kiosk/book/main-hall/2026-03-02T10:00",
     "kiosk/book/main-hall/2026-03-02T10:00/60", "kiosk/whatson", "kiosk/signin/ghost",
 ]
-
-
-def axe_script() -> str:
-    """axe-core as shipped inside the axe-playwright-python wheel (no network needed)."""
-    try:
-        import axe_playwright_python
-    except ImportError:
-        pytest.fail("axe-playwright-python is missing: run 'make test' (pip install -e '.[test]')")
-    path = Path(axe_playwright_python.__file__).parent / "axe.min.js"
-    if not path.exists():
-        pytest.fail(f"{path} is missing from axe-playwright-python")
-    return str(path)
 
 
 @pytest.fixture
@@ -54,29 +41,8 @@ def site(live_server: Any, db: Database, clock: ManualClock, page: Page) -> Iter
 
 def tap_fob(db: Database, config: Config, clock: ManualClock, card: str = "card-ada") -> None:
     """What the agent does when the reader sends a frame: a FobRead through the real Recorder."""
-    recorder = Recorder(db, TopicContext("doorstep", config.site.id), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     recorder.write([FobRead(at=clock.now(), reader="entrance", card_hash=card)])
-
-
-def serious_violations(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=axe_script())
-    found: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .map(v => ({id: v.id, impact: v.impact, help: v.help,
-                         targets: v.nodes.map(n => n.target.join(' '))}))"""
-    )
-    return [v for v in found if v["impact"] in ("serious", "critical")]
-
-
-def small_targets(page: Page) -> list[str]:
-    return list(page.evaluate(
-        """() => Array.from(document.querySelectorAll(
-              'a, button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice'))
-             .filter(e => e.offsetParent !== null)
-             .map(e => [e, e.getBoundingClientRect()])
-             .filter(([e, r]) => r.width < 48 || r.height < 48)
-             .map(([e, r]) => e.outerHTML.slice(0, 80) + ' ' + r.width + 'x' + r.height)"""
-    ))
 
 
 def test_visitor_signs_in_by_touch_with_the_on_screen_keyboard(page: Page, site: str, db: Database) -> None:
@@ -102,10 +68,11 @@ def test_visitor_signs_in_by_touch_with_the_on_screen_keyboard(page: Page, site:
 def test_volunteer_and_sign_out_by_touch(page: Page, site: str, db: Database) -> None:
     page.goto(site + "kiosk/signin/volunteer")
     page.locator("#name").fill("M002")
+    page.locator("#surname").fill("Hopper")
     page.get_by_text("Cafe").tap()
     page.get_by_role("button", name="Sign in").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Grace!")
-    page.get_by_role("link", name="Back to the start").tap()
+    page.get_by_role("link", name="Done").tap()
     page.get_by_role("link", name="Sign out").tap()
     page.locator("#name").fill("grace hopper")
     page.get_by_role("button", name="Sign out").tap()
@@ -136,17 +103,17 @@ def test_a_fob_frame_on_the_serial_port_reaches_the_open_page(
     page: Page, site: str, db: Database, config: Config, clock: ManualClock, serial_pair: Any
 ) -> None:
     # The agent's real path: reader thread on a pty -> FobRead -> Recorder -> database -> SSE.
-    from appliance import fobs, people
-    from appliance.config import CardReaderConfig
+    from appliance.core.config import CardReaderConfig
+    from appliance.people import fobs, register
     from sensors.cardframes import encode_rdm6300
     from sensors.cardreader import CardReader
 
     secret = b"kiosk-test-secret-0123456789abcd"
     with db.write() as conn:
-        grace = people.by_member_number(conn, "M002")
+        grace = register.by_member_number(conn, "M002")
         assert grace is not None
-        people.assign_card(conn, grace.id, fobs.card_hash(secret, "0004817266"))
-    recorder = Recorder(db, TopicContext("doorstep", config.site.id), config.site.zone, clock)
+        register.assign_card(conn, grace.id, fobs.card_hash(secret, "0004817266"))
+    recorder = Recorder(db, config, clock, RULES)
     recorder.start()
     reader = CardReader(
         CardReaderConfig(enabled=True, path=serial_pair.path, mode="rdm6300"),
@@ -159,7 +126,9 @@ def test_a_fob_frame_on_the_serial_port_reaches_the_open_page(
         # the pty open would be thrown away, so wait for it, as a tap only counts once it can.
         procs.wait_for(lambda: reader.opens, 10, "the fob reader to open the pty")
         serial_pair.write(encode_rdm6300("0004817266"))
-        expect(page.locator("#fob")).to_contain_text("Welcome, Grace! You are signed in.")
+        # Grace is a volunteer: her tap goes on to what she is here for (docs/ROTAS.md).
+        expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Grace!")
+        expect(page.get_by_role("group", name="What are you here for?")).to_be_visible()
         assert [v.name for v in visits.signed_in_now(db.conn())] == ["Grace Hopper"]
     finally:
         reader.close()
@@ -190,9 +159,9 @@ def test_idle_reset_goes_home_and_forgets_everything(page: Page, site: str, conf
     page.locator("#bigger").tap()
     expect(page.locator("html")).to_have_class(re.compile("large"))
     page.locator("#name").fill("Half-typed secret")
-    page.clock.run_for((config.kiosk.idle_seconds - 5) * 1000)
+    run_clock(page, (config.kiosk.idle_seconds - 5) * 1000)
     assert "/kiosk/signin/visitor" in page.url  # not yet
-    page.clock.run_for(10_000)
+    run_clock(page, 10_000)
     page.wait_for_url(re.compile(r"/kiosk/\?idle=1$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("html")).not_to_have_class(re.compile("large"))
@@ -214,7 +183,7 @@ def test_book_a_room_by_touch_and_see_it_on_whats_on(page: Page, site: str) -> N
     expect(page.get_by_role("heading", level=1)).to_have_text("Booked!")
     expect(page.locator("#reference")).to_have_text(re.compile(r"^\w{6}$"))
     expect(page.locator(".qr svg")).to_be_visible()
-    page.get_by_role("link", name="Back to the start").tap()
+    page.get_by_role("link", name="Done").tap()
     page.get_by_role("link", name="What's on").tap()
     expect(page.locator("main")).to_contain_text("Choir practice")
 

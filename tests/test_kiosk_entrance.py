@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 import pytest
-from kiosk_helpers import csrf, post, seed
+from csrf_support import csrf_token
+from kiosk_helpers import post, seed
+from live_support import Browser, sse
 
-from appliance import visits
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.people import taps, visits
+from appliance.storage.db import Database
 
 PAGES = [
     "/kiosk/", "/kiosk/signin", "/kiosk/signin/visitor", "/kiosk/signin/member", "/kiosk/signin/volunteer",
@@ -45,7 +47,7 @@ def test_home_has_the_big_buttons_clock_and_open_state(client: Any) -> None:
 def test_rollcall_link_only_when_a_pin_is_set(config: Config, clock: ManualClock) -> None:
     from kiosk import create_app
 
-    cfg = config.with_changes(kiosk=dataclasses.replace(config.kiosk, rollcall_pin="4321"))
+    cfg = config.with_changes(kiosk=dataclasses.replace(config.kiosk, rollcall_pin="482916"))
     app = create_app(cfg, clock=clock, overrides={"TESTING": True})
     try:
         assert 'href="/kiosk/rollcall"' in text(app.test_client().get("/kiosk/"))
@@ -77,26 +79,30 @@ def test_every_page_with_its_css_and_js_is_at_most_30_kb(client: Any, url: str) 
 def test_visitor_signs_in_with_the_retention_line_then_out(client: Any, db: Database, config: Config) -> None:
     form = text(client.get("/kiosk/signin/visitor"))
     assert f"for {config.privacy.visitor_days} days" in form
-    done = post(client, "/kiosk/signin/visitor", {"name": "Joan Clarke", "visiting": "Choir"})
+    sent = post(client, "/kiosk/signin/visitor", {"name": "Joan Clarke", "visiting": "Choir"})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/kiosk/done")  # post/redirect/get
+    done = client.get("/kiosk/done")
     assert done.status_code == 200 and "Welcome, Joan!" in text(done)
     visit = visits.signed_in_now(db.conn())[0]
     assert (visit.name, visit.kind, visit.visiting, visit.source) == ("Joan Clarke", "visitor", "Choir", "kiosk")
-    out = post(client, "/kiosk/signout", {"name": " joan   CLARKE "})
+    out = post(client, "/kiosk/signout", {"name": " joan   CLARKE "}, follow_redirects=True)
     assert "Goodbye, Joan!" in text(out)
     assert visits.signed_in_now(db.conn()) == []
 
 
 def test_member_by_number_and_volunteer_with_activity(client: Any, db: Database) -> None:
-    assert "Welcome, Ada!" in text(post(client, "/kiosk/signin/member", {"name": "m001"}))
+    assert "Welcome, Ada!" in text(post(client, "/kiosk/signin/member", {"name": "m001", "surname": "lovelace"},
+                                        follow_redirects=True))
     missing = post(client, "/kiosk/signin/volunteer", {"name": "Grace Hopper"})
     assert missing.status_code == 400 and "what you are here for" in text(missing)
-    assert "Welcome, Grace!" in text(post(client, "/kiosk/signin/volunteer", {"name": "Grace Hopper", "activity": "Cafe"}))
+    assert "Welcome, Grace!" in text(post(client, "/kiosk/signin/volunteer", {"name": "Grace Hopper", "activity": "Cafe"},
+                                          follow_redirects=True))
     kinds = {(v.name, v.kind, v.activity) for v in visits.signed_in_now(db.conn())}
     assert kinds == {("Ada Lovelace", "member", ""), ("Grace Hopper", "volunteer", "Cafe")}
 
 
 def test_typing_part_of_a_name_reveals_nobody(client: Any, db: Database) -> None:
-    post(client, "/kiosk/signin/member", {"name": "M001"})
+    post(client, "/kiosk/signin/member", {"name": "M001", "surname": "Lovelace"})
     for attempt in ("Ada", "Love", "A", "Lovelace"):
         out = post(client, "/kiosk/signout", {"name": attempt})
         assert out.status_code == 400
@@ -110,7 +116,7 @@ def test_typing_part_of_a_name_reveals_nobody(client: Any, db: Database) -> None
 
 
 def test_writes_only_from_the_kiosk_networks(client: Any, db: Database) -> None:
-    token = csrf(client)
+    token = csrf_token(client, "/kiosk/")
     away = client.post("/kiosk/signin/visitor", data={"csrf_token": token, "name": "Eve"},
                        environ_base={"REMOTE_ADDR": "192.168.1.50"})
     assert away.status_code == 403 and "entrance screen" in text(away) and "Traceback" not in text(away)
@@ -150,19 +156,16 @@ def test_unknown_kind_is_a_friendly_404(client: Any) -> None:
     assert missing.status_code == 404 and "does not exist" in text(missing) and "Back to the start" in text(missing)
 
 
-def test_live_stream_is_for_the_kiosk_only(client: Any, db: Database, config: Config) -> None:
-    assert client.get("/kiosk/live", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 403
-    assert 'data-live="' not in text(client.get("/kiosk/", environ_base={"REMOTE_ADDR": "10.0.0.9"}))
+def test_live_stream_is_for_the_kiosk_only(live_server: Any, db: Database, config: Config) -> None:
+    lan = Browser(live_server.url, source="127.0.0.9")
+    assert lan.request("/kiosk/live")[0] == 403
+    assert 'data-live="' not in lan.request("/kiosk/")[2]
     with db.write() as conn:
-        visits.toggle_by_card(conn, config, config.site.zone, db.clock.now(), "card-ada")
-    stream = client.get("/kiosk/live", buffered=False)
-    frames = ""
-    for chunk in stream.response:
-        frames += chunk.decode() if isinstance(chunk, bytes) else chunk
-        if "event: kiosk" in frames:
-            break
-    stream.close()
-    assert '"outcome": "signed_in"' in frames and '"first_name": "Ada"' in frames
+        taps.toggle_by_card(conn, config, db.clock.now(), "card-ada")
+    frames = sse(live_server.port, "/kiosk/live")
+    event, data = next(frames)
+    frames.close()
+    assert event == "kiosk" and data["fob"]["outcome"] == "signed_in" and data["fob"]["first_name"] == "Ada"
 
 
 def test_booking_gives_a_reference_and_a_qr_code(client: Any, db: Database) -> None:
@@ -171,7 +174,8 @@ def test_booking_gives_a_reference_and_a_qr_code(client: Any, db: Database) -> N
     durations = text(client.get("/kiosk/book/main-hall/2026-03-02T10:00"))
     assert "/kiosk/book/main-hall/2026-03-02T10:00/60" in durations
     done = post(client, "/kiosk/book/main-hall/2026-03-02T10:00/60",
-                {"organiser": "Joan Clarke", "title": "Choir practice", "contact": "07700 900000", "public": "1"})
+                {"organiser": "Joan Clarke", "title": "Choir practice", "contact": "07700 900000", "public": "1"},
+                follow_redirects=True)
     page = text(done)
     assert done.status_code == 200
     reference = re.search(r'id="reference">(\w+)<', page)
@@ -211,3 +215,17 @@ def test_a_first_boot_error_is_shown_on_the_kiosk_in_words(client, config) -> No
     page = client.get("/kiosk/").get_data(as_text=True)
     assert 'role="alert"' in page
     assert "site.colour is not a known key" in page
+
+
+def test_every_screen_with_a_field_brings_the_on_screen_keyboard() -> None:
+    """keyboard.js loads only on screens that set ``typing`` (the page-weight budget); a
+    screen with a typed field that forgot would leave a touchscreen with no way to type."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "kiosk" / "templates"
+    for template in folder.rglob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        if template.name.startswith("_") or '"entrance/layout.html"' not in source:
+            continue
+        if "data-osk" in source or "field(" in source:
+            assert "{% set typing = true %}" in source, f"{template.name} has a field but no keyboard"

@@ -12,35 +12,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from csrf_support import csrf_token
 from flask.testing import FlaskClient
 
-from appliance import (
-    admins,
-    audit,
-    bookings,
-    people,
-    retention,
-    rooms,
-    series,
-    settings,
-    state,
-    visits,
-)
-from appliance.clock import ManualClock, iso
-from appliance.config import Config
-from appliance.db import Database
+from appliance.booking import bookings, rooms, series
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config
+from appliance.people import admins, register, taps, visits
+from appliance.privacy import retention
+from appliance.storage import audit, settings, state
+from appliance.storage.db import Database
 
 PASSWORD = "correct horse"
 LONDON = ZoneInfo("Europe/London")
-
-
-def token(client: FlaskClient, path: str) -> str:
-    """The CSRF token of the form on ``path`` (failing if the page has none)."""
-    page = client.get(path)
-    assert page.status_code == 200, (path, page.status_code)
-    match = re.search(rb'name="csrf_token" value="([^"]+)"', page.data)
-    assert match, f"no CSRF token on {path}"
-    return match[1].decode()
 
 
 @pytest.fixture
@@ -48,7 +32,7 @@ def admin(client: FlaskClient, db: Database, clock: ManualClock) -> FlaskClient:
     """The client, logged in as 'alice' through the real login form."""
     admins.create(db.conn(), "alice", PASSWORD, clock.now())
     reply = client.post("/dashboard/login", data={"name": "alice", "password": PASSWORD,
-                                                  "csrf_token": token(client, "/dashboard/login")})
+                                                  "csrf_token": csrf_token(client, "/dashboard/login")})
     assert reply.status_code == 302
     return client
 
@@ -60,7 +44,7 @@ def actions(db: Database) -> list[str]:
 
 def post(client: FlaskClient, path: str, data: dict | None = None, form_page: str | None = None):  # type: ignore[no-untyped-def]
     """POST with the token taken from the page holding the form."""
-    return client.post(path, data={**(data or {}), "csrf_token": token(client, form_page or path)})
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, form_page or path)})
 
 
 def local(day: int, hour: int) -> datetime:
@@ -93,6 +77,13 @@ def test_the_menu_links_every_screen(admin: FlaskClient) -> None:
     page = admin.get("/dashboard/manage/").get_data(as_text=True)
     for path in ("/rooms", "/bookings", "/people", "/settings", "/privacy"):
         assert f'href="/dashboard/manage{path}"' in page
+
+
+def test_the_menu_marks_the_screen_you_are_on(admin: FlaskClient) -> None:
+    # the menu compares request.endpoint with each link's endpoint (manage.<module>.<view>)
+    for path in ("/rooms", "/bookings", "/people", "/settings", "/privacy"):
+        page = admin.get(f"/dashboard/manage{path}").get_data(as_text=True)
+        assert re.findall(r'<a href="([^"]+)" aria-current="page"', page) == [f"/dashboard/manage{path}"], path
 
 
 # -- rooms ----------------------------------------------------------------------------------
@@ -233,16 +224,16 @@ def test_create_edit_and_deactivate_a_person(admin: FlaskClient, db: Database) -
     reply = post(admin, "/dashboard/manage/people/new", {"name": "Ada Lovelace", "kind": "member",
                                                           "member_number": "M9", "contact": "ada@example.org"})
     assert reply.status_code == 302
-    ada = people.list_people(db.conn())[0]
+    ada = register.list_people(db.conn())[0]
     assert (ada.name, ada.kind, ada.member_number) == ("Ada Lovelace", "member", "M9")
     reply = post(admin, "/dashboard/manage/people/new", {"name": "Someone", "kind": "member", "member_number": "M9"})
     page = reply.get_data(as_text=True)
     assert reply.status_code == 400 and 'id="member_number-error"' in page and 'value="Someone"' in page
     assert post(admin, f"/dashboard/manage/people/{ada.id}", {"name": "Ada King", "kind": "volunteer",
                                                               "member_number": "M9"}).status_code == 302
-    assert people.get(db.conn(), ada.id).kind == "volunteer"  # type: ignore[union-attr]
+    assert register.get(db.conn(), ada.id).kind == "volunteer"  # type: ignore[union-attr]
     reply = post(admin, f"/dashboard/manage/people/{ada.id}/deactivate", form_page=f"/dashboard/manage/people/{ada.id}")
-    assert reply.status_code == 302 and not people.get(db.conn(), ada.id).active  # type: ignore[union-attr]
+    assert reply.status_code == 302 and not register.get(db.conn(), ada.id).active  # type: ignore[union-attr]
     assert actions(db) == ["person_created", "person_changed", "person_deactivated"]
     assert "Ada King" not in admin.get("/dashboard/manage/people").get_data(as_text=True)
     assert "Ada King" in admin.get("/dashboard/manage/people?all=1").get_data(as_text=True)
@@ -252,13 +243,13 @@ def test_create_edit_and_deactivate_a_person(admin: FlaskClient, db: Database) -
 
 def _unknown_tap(db: Database, card_hash: str, at: datetime) -> None:
     with db.write():
-        state.put(db.conn(), visits.LAST_UNKNOWN_KEY, {"card_hash": card_hash, "at": iso(at)}, iso(at))
+        state.put(db.conn(), taps.LAST_UNKNOWN_KEY, {"card_hash": card_hash, "at": iso(at)}, iso(at))
 
 
 def test_assign_a_fob_by_tapping_it_while_the_form_is_open(admin: FlaskClient, db: Database,
                                                           clock: ManualClock) -> None:
     with db.write():
-        ada = people.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member")
+        ada = register.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member")
     _unknown_tap(db, "old-card-hash", clock.now())  # tapped before the form opened: not taken
     clock.advance(seconds=5)
     page = admin.get(f"/dashboard/manage/people/{ada.id}/fob").get_data(as_text=True)
@@ -268,16 +259,16 @@ def test_assign_a_fob_by_tapping_it_while_the_form_is_open(admin: FlaskClient, d
     assert admin.get(status_url).get_json() == {"tapped": False, "at": None}
     # pressing Assign before a tap says what to do, and assigns nothing
     reply = admin.post(f"/dashboard/manage/people/{ada.id}/fob",
-                       data={"since": since, "csrf_token": token(admin, f"/dashboard/manage/people/{ada.id}/fob")})
+                       data={"since": since, "csrf_token": csrf_token(admin, f"/dashboard/manage/people/{ada.id}/fob")})
     assert reply.status_code == 400 and "No fob has been read" in reply.get_data(as_text=True)
     clock.advance(seconds=3)
     _unknown_tap(db, "new-card-hash", clock.now())
     answer = admin.get(status_url)
     assert answer.get_json()["tapped"] is True and "card-hash" not in answer.get_data(as_text=True)
     reply = admin.post(f"/dashboard/manage/people/{ada.id}/fob",
-                       data={"since": since, "csrf_token": token(admin, f"/dashboard/manage/people/{ada.id}/fob")})
+                       data={"since": since, "csrf_token": csrf_token(admin, f"/dashboard/manage/people/{ada.id}/fob")})
     assert reply.status_code == 302
-    assert people.by_card(db.conn(), "new-card-hash").id == ada.id  # type: ignore[union-attr]
+    assert register.by_card(db.conn(), "new-card-hash").id == ada.id  # type: ignore[union-attr]
     assert actions(db) == ["fob_assigned"]
     page = admin.get(f"/dashboard/manage/people/{ada.id}?fob=assigned").get_data(as_text=True)
     assert "Fob assigned" in page and "card-hash" not in page
@@ -285,16 +276,16 @@ def test_assign_a_fob_by_tapping_it_while_the_form_is_open(admin: FlaskClient, d
 
 def test_a_fob_someone_else_holds_is_refused(admin: FlaskClient, db: Database, clock: ManualClock) -> None:
     with db.write():
-        ada = people.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member")
-        grace = people.create(db.conn(), clock.now(), name="Grace Hopper", kind="volunteer")
-        people.assign_card(db.conn(), grace.id, "graces-card")
+        ada = register.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member")
+        grace = register.create(db.conn(), clock.now(), name="Grace Hopper", kind="volunteer")
+        register.assign_card(db.conn(), grace.id, "graces-card")
     fob_page = f"/dashboard/manage/people/{ada.id}/fob"
     since = re.search(r'name="since" value="([^"]+)"', admin.get(fob_page).get_data(as_text=True))[1]  # type: ignore[index]
     clock.advance(seconds=1)
     _unknown_tap(db, "graces-card", clock.now())
-    reply = admin.post(fob_page, data={"since": since, "csrf_token": token(admin, fob_page)})
+    reply = admin.post(fob_page, data={"since": since, "csrf_token": csrf_token(admin, fob_page)})
     assert reply.status_code == 400 and "already belongs to someone else" in reply.get_data(as_text=True)
-    assert people.by_card(db.conn(), "graces-card").id == grace.id  # type: ignore[union-attr]
+    assert register.by_card(db.conn(), "graces-card").id == grace.id  # type: ignore[union-attr]
     assert actions(db) == []
 
 
@@ -305,7 +296,7 @@ def test_settings_change_and_a_bad_value_keeps_the_form(admin: FlaskClient, db: 
     page = admin.get("/dashboard/manage/settings").get_data(as_text=True)
     assert "no config file was loaded" in page  # the test config comes from no file (config.source == "")
     assert "<code>database.path</code>" in page and "<code>mqtt.host</code>" in page
-    form = {f.key.replace(".", "__"): str(f.value) for f in settings.describe(config, db.conn())}
+    form = {f.key.replace(".", "__"): f.text for f in settings.describe(config, db.conn())}
     reply = post(admin, "/dashboard/manage/settings", {**form, "site__name": "The Old School",
                                                         "privacy__visitor_days": "14"})
     assert reply.status_code == 302
@@ -339,7 +330,7 @@ def test_purge_now_shows_the_counts(admin: FlaskClient, db: Database, config: Co
 def test_export_then_erase_with_confirmation(admin: FlaskClient, db: Database, config: Config,
                                              clock: ManualClock) -> None:
     with db.write():
-        ada = people.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member", contact="ada@example.org")
+        ada = register.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member", contact="ada@example.org")
         visits.sign_in(db.conn(), config, clock.now(), kind="member", person_id=ada.id)
     counts = db.conn().execute("SELECT * FROM daily_counts").fetchall()
     reply = admin.get(f"/dashboard/manage/privacy/people/{ada.id}/export.json")
@@ -353,9 +344,9 @@ def test_export_then_erase_with_confirmation(admin: FlaskClient, db: Database, c
     confirm = f"/dashboard/manage/privacy/people/{ada.id}"
     reply = post(admin, f"{confirm}/erase", {"confirm_name": "Ada"}, form_page=confirm)
     assert reply.status_code == 400 and "Nothing was erased" in reply.get_data(as_text=True)
-    assert people.get(db.conn(), ada.id) is not None
+    assert register.get(db.conn(), ada.id) is not None
     reply = post(admin, f"{confirm}/erase", {"confirm_name": " ada  lovelace "}, form_page=confirm)
-    assert reply.status_code == 302 and people.get(db.conn(), ada.id) is None
+    assert reply.status_code == 302 and register.get(db.conn(), ada.id) is None
     assert db.conn().execute("SELECT * FROM daily_counts").fetchall() == counts
     assert actions(db) == ["person_exported", "person_exported", "person_erased"]
     assert admin.get(confirm).status_code == 404
@@ -376,3 +367,38 @@ def test_erase_a_visitor_by_name_typed_twice(admin: FlaskClient, db: Database, c
     assert db.conn().execute("SELECT count(*) FROM visits WHERE name IS NOT NULL").fetchone()[0] == 0
     assert db.conn().execute("SELECT count(*) FROM visits").fetchone()[0] == 1
     assert actions(db) == ["visitor_erased"]
+
+
+def test_export_holds_linked_bookings_only_and_lists_name_only_matches(
+    admin: FlaskClient, db: Database, config: Config, clock: ManualClock, hall: rooms.Room
+) -> None:
+    """Issue 14.7: a booking typed at the kiosk under the same name (someone else's, with
+    their contact) is not in Ada's export; the page lists it for the admin, who links it only
+    when Ada confirms it is hers."""
+    with db.write():
+        ada = register.create(db.conn(), clock.now(), name="Ada Lovelace", kind="member", contact="ada@example.org")
+    mine = bookings.book(db.conn(), config, bookings.BookingRequest(
+        room="hall", start=local(3, 10), end=local(3, 11), title="Chess", organiser="Ada Lovelace",
+        person_id=ada.id), clock.now()).booking
+    namesake = bookings.book(db.conn(), config, bookings.BookingRequest(
+        room="hall", start=local(4, 10), end=local(4, 11), title="Quiz", organiser="ada lovelace",
+        contact="07700 900123"), clock.now()).booking
+    page = f"/dashboard/manage/privacy/people/{ada.id}"
+    exported = json.loads(admin.get(f"{page}/export.json").data)
+    assert [b["reference"] for b in exported["bookings"]] == [mine.reference]
+    assert "07700 900123" not in json.dumps(exported)
+    html = admin.get(page).get_data(as_text=True)
+    assert 'id="name-only"' in html and namesake.reference in html and "07700 900123" in html
+    # nothing ticked: nothing linked, and the admin is told
+    reply = post(admin, f"{page}/link", {}, form_page=page)
+    assert reply.status_code == 400 and "Nothing was linked" in reply.get_data(as_text=True)
+    # a row that is not one of her matches cannot be linked by a crafted form
+    reply = post(admin, f"{page}/link", {"booking": str(mine.id)}, form_page=page)
+    assert reply.status_code == 400
+    reply = post(admin, f"{page}/link", {"booking": str(namesake.id)}, form_page=page)
+    assert reply.status_code == 302
+    assert bookings.get_booking(db.conn(), namesake.id).person_id == ada.id
+    exported = json.loads(admin.get(f"{page}/export.json").data)
+    assert sorted(b["reference"] for b in exported["bookings"]) == sorted([mine.reference, namesake.reference])
+    assert 'id="name-only"' not in admin.get(page).get_data(as_text=True)
+    assert actions(db) == ["person_exported", "person_linked", "person_exported"]

@@ -10,17 +10,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from mqttkit import Listener, make_listener
+from mqttkit import Listener, make_listener, role_database
 
-from appliance import outbox, publishing, visits
-from appliance.broker import Mosquitto, add_user
-from appliance.clock import ManualClock
-from appliance.config import Config, DoorConfig, MqttConfig
-from appliance.db import Database
-from appliance.events import DoorClosed, DoorOpened, Passed
-from appliance.mqtt import Publisher
-from appliance.recorder import Recorder
-from appliance.rooms import Room, create_room
+from appliance.booking.rooms import Room, create_room
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, DoorConfig, MqttConfig
+from appliance.core.events import DoorClosed, DoorOpened, Passed
+from appliance.outbox import delivery, store
+from appliance.outbox.topics import TopicContext
+from appliance.people import visits
+from appliance.publishing import derived
+from appliance.publishing.mqtt import Publisher
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database
+from doorstep.agent import RULES
+from doorstep.broker import Mosquitto, add_user
 
 BASE = "doorstep/community-hall/"
 DISCOVERY = "homeassistant/device/doorstep-community-hall/config"
@@ -41,26 +45,28 @@ class Running:
 
 def start(db: Database, config: Config, clock: ManualClock) -> Running:
     """The agent's publishing half: the single writer and the publisher, wired as the agent does."""
-    recorder = Recorder(db, publishing.context(config), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     with db.write() as conn:
-        publishing.refresh(conn, config, clock.now())
+        derived.refresh(conn, config, clock.now())
     publisher = Publisher(
-        db, config.mqtt, publishing.context(config), clock,
-        announce=lambda conn, now: publishing.announce(conn, config, now),
+        db, config.mqtt, TopicContext.of(config), clock,
+        announce=lambda conn, now: derived.announce(conn, config, now),
     )
-    recorder.on_commit.append(publisher.kick)
+    recorder.sender = publisher
     publisher.start()
     return Running(db, config, recorder, publisher)
 
 
 @pytest.fixture
-def hall(db: Database, broker_config: Config, clock: ManualClock) -> Iterator[Running]:
+def hall(broker_config: Config, clock: ManualClock) -> Iterator[Running]:
     config = broker_config.with_changes(doors=(DoorConfig(id="front", pin=17),))
+    db = role_database(config, clock)
     with db.write() as conn:
         create_room(conn, Room(id="main-hall", name="Main Hall"), clock.now())
     running = start(db, config, clock)
     yield running
     running.publisher.stop()
+    db.close()
 
 
 def test_every_contract_topic_with_its_retain_flag_and_qos(
@@ -71,7 +77,7 @@ def test_every_contract_topic_with_its_retain_flag_and_qos(
                          Passed(beam="door", direction="out", at=clock.advance(1))])
     with hall.db.write() as conn:
         visits.sign_in(conn, hall.config, clock.advance(1), kind="visitor", name="Vera Visitor")
-    wait_until(mqtt_listener, lambda: outbox.depth(hall.db.conn()) == 0)
+    wait_until(mqtt_listener, lambda: store.depth(hall.db.conn()) == 0)
     events = mqtt_listener.wait_for(lambda ms: sum(m.topic == BASE + "events" for m in ms) >= 3)
     assert all(m.qos == 1 and not m.retain for m in events if m.topic == BASE + "events")
     # A subscriber arriving later gets the retained state, and only that.
@@ -104,9 +110,9 @@ def test_events_arrive_in_order_with_their_ids(hall: Running, clock: ManualClock
     got = mqtt_listener.wait_for(lambda ms: sum(m.topic == BASE + "events" for m in ms) >= 200)
     ids = [json.loads(m.payload)["id"] for m in got if m.topic == BASE + "events"]
     assert ids == [e.id for e in sent]
-    wait_until(mqtt_listener, lambda: outbox.depth(hall.db.conn()) == 0)  # PUBACKs handled
+    wait_until(mqtt_listener, lambda: store.depth(hall.db.conn()) == 0)  # PUBACKs handled
     assert hall.publisher.delivered >= 200
-    status = publishing.broker_status(hall.db.conn())
+    status = delivery.broker_status(hall.db.conn())
     assert status["connected"] is True and status["depth"] == 0 and status["last_ack_at"] is not None
 
 
@@ -180,7 +186,7 @@ def test_a_per_device_account_with_a_password_file(tmp_path: Path, db: Database,
     try:
         running.recorder.write([DoorOpened(door="front", at=clock.advance(1))])
         listener.wait_for(lambda ms: any(m.topic == BASE + "door/front" for m in ms))
-        assert publishing.broker_status(db.conn())["connected"] is True
+        assert delivery.broker_status(db.conn())["connected"] is True
     finally:
         running.publisher.stop()
         listener.close()
@@ -203,8 +209,8 @@ def test_a_wrong_password_is_said_in_words_and_nothing_is_lost(
     running = start(db, config.with_changes(mqtt=mqtt), clock)
     try:
         running.recorder.write([DoorOpened(door="front", at=clock.advance(1))])
-        wait_until(listener, lambda: (publishing.broker_status(db.conn())["last_error"] or "").find("refused") >= 0)
-        status = publishing.broker_status(db.conn())
+        wait_until(listener, lambda: (delivery.broker_status(db.conn())["last_error"] or "").find("refused") >= 0)
+        status = delivery.broker_status(db.conn())
         assert status["connected"] is False
         assert "check mqtt.username, mqtt.password_file" in status["detail"]
         assert status["depth"] > 0  # still queued
@@ -220,21 +226,21 @@ def test_a_missing_password_file_is_reported_not_fatal(db: Database, broker_conf
     mqtt = dataclasses.replace(broker_config.mqtt, username="hall-pi", password_file="/nonexistent/doorstep-password")
     running = start(db, broker_config.with_changes(mqtt=mqtt), clock)
     try:
-        wait_until(mqtt_listener, lambda: publishing.broker_status(db.conn())["status"] == "offline")
-        assert "mqtt.password_file /nonexistent/doorstep-password cannot be read" in publishing.broker_status(db.conn())["detail"]
+        wait_until(mqtt_listener, lambda: delivery.broker_status(db.conn())["status"] == "offline")
+        assert "mqtt.password_file /nonexistent/doorstep-password cannot be read" in delivery.broker_status(db.conn())["detail"]
         assert running.publisher.is_alive()
     finally:
         running.publisher.stop()
 
 
 def test_no_broker_is_said_in_words(db: Database, config: Config, clock: ManualClock, mqtt_listener: Listener) -> None:
-    from appliance.broker import free_port
+    from doorstep.broker import free_port
 
     mqtt = dataclasses.replace(MqttConfig(), host="127.0.0.1", port=free_port())
     running = start(db, config.with_changes(mqtt=mqtt), clock)
     try:
-        wait_until(mqtt_listener, lambda: publishing.broker_status(db.conn())["status"] == "offline")
-        assert "connection refused" in publishing.broker_status(db.conn())["detail"]
+        wait_until(mqtt_listener, lambda: delivery.broker_status(db.conn())["status"] == "offline")
+        assert "connection refused" in delivery.broker_status(db.conn())["detail"]
     finally:
         running.publisher.stop()
 
@@ -243,12 +249,12 @@ def test_every_outage_is_reported_not_only_the_first(
     hall: Running, broker: Mosquitto, mqtt_listener: Listener
 ) -> None:
     conn = hall.db.conn()
-    wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["connected"])
+    wait_until(mqtt_listener, lambda: delivery.broker_status(conn)["connected"])
     for _ in range(2):
         broker.stop()
-        wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["status"] == "offline")
-        assert "lost the connection" in publishing.broker_status(conn)["detail"] or "connection refused" in (
-            publishing.broker_status(conn)["detail"]
+        wait_until(mqtt_listener, lambda: delivery.broker_status(conn)["status"] == "offline")
+        assert "lost the connection" in delivery.broker_status(conn)["detail"] or "connection refused" in (
+            delivery.broker_status(conn)["detail"]
         )
         broker.start()
-        wait_until(mqtt_listener, lambda: publishing.broker_status(conn)["connected"], timeout=30)
+        wait_until(mqtt_listener, lambda: delivery.broker_status(conn)["connected"], timeout=30)

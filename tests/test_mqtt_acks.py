@@ -10,14 +10,17 @@ from collections.abc import Callable
 import pytest
 from mqttkit import Listener
 
-from appliance import mqtt, outbox, publishing
-from appliance.broker import Mosquitto
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import DoorClosed, DoorOpened, Event
-from appliance.mqtt import Publisher
-from appliance.recorder import Recorder
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import DoorClosed, DoorOpened, Event
+from appliance.outbox import delivery, store
+from appliance.outbox.topics import TopicContext
+from appliance.publishing import mqtt
+from appliance.publishing.mqtt import Publisher
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database
+from doorstep.agent import RULES
+from doorstep.broker import Mosquitto
 
 EVENTS = "doorstep/community-hall/events"
 DOOR = "doorstep/community-hall/door/front"
@@ -38,9 +41,9 @@ def door_events(clock: ManualClock, n: int) -> list[Event]:
 
 
 def wire(db: Database, config: Config, clock: ManualClock) -> tuple[Recorder, Publisher]:
-    recorder = Recorder(db, publishing.context(config), config.site.zone, clock)
-    publisher = Publisher(db, config.mqtt, publishing.context(config), clock)
-    recorder.on_commit.append(publisher.kick)
+    recorder = Recorder(db, config, clock, RULES)
+    publisher = Publisher(db, config.mqtt, TopicContext.of(config), clock)
+    recorder.sender = publisher
     publisher.start()
     return recorder, publisher
 
@@ -62,7 +65,7 @@ def test_delivered_rows_wait_for_their_batch_are_not_resent_on_reconnect_and_go_
         wait_until(mqtt_listener, lambda: publisher.delivered >= ours)
         assert event_ids(mqtt_listener) == [e.id for e in sent]
         # Delivered, but still in the outbox: the batch is not due yet.
-        assert outbox.events_waiting(db.conn()) == 20
+        assert store.events_waiting(db.conn()) == 20
         delivered = publisher.delivered
         broker.stop()
         wait_until(mqtt_listener, lambda: not publisher.connected)
@@ -78,8 +81,8 @@ def test_delivered_rows_wait_for_their_batch_are_not_resent_on_reconnect_and_go_
         assert event_ids(mqtt_listener)[-1] == late[0].id
     finally:
         publisher.stop()
-    assert outbox.depth(db.conn()) == 0  # stopping deletes what was delivered
-    assert publishing.broker_status(db.conn())["last_ack_at"] is not None
+    assert store.depth(db.conn()) == 0  # stopping deletes what was delivered
+    assert delivery.broker_status(db.conn())["last_ack_at"] is not None
 
 
 def test_a_batch_falls_due_by_its_size(
@@ -92,14 +95,14 @@ def test_a_batch_falls_due_by_its_size(
         wait_until(mqtt_listener, lambda: publisher.connected)
         recorder.write(door_events(clock, 3))  # one transaction: 3 events and the door's last state
         wait_until(mqtt_listener, lambda: publisher.delivered >= 4)
-        assert outbox.depth(db.conn()) == 4  # delivered, but fewer than a batch: they wait
+        assert store.depth(db.conn()) == 4  # delivered, but fewer than a batch: they wait
         recorder.write(door_events(clock, 30))
         wait_until(mqtt_listener, lambda: publisher.delivered >= 35)
         # More than a batch delivered, and no batch can be due by time: deleted by their number.
-        wait_until(mqtt_listener, lambda: outbox.depth(db.conn()) < 10)
+        wait_until(mqtt_listener, lambda: store.depth(db.conn()) < 10)
     finally:
         publisher.stop()
-    assert outbox.depth(db.conn()) == 0
+    assert store.depth(db.conn()) == 0
 
 
 def test_a_batch_falls_due_by_time(
@@ -110,7 +113,7 @@ def test_a_batch_falls_due_by_time(
     try:
         wait_until(mqtt_listener, lambda: publisher.connected)
         recorder.write(door_events(clock, 3))
-        wait_until(mqtt_listener, lambda: outbox.depth(db.conn()) == 0)  # with no stop to force it
+        wait_until(mqtt_listener, lambda: store.depth(db.conn()) == 0)  # with no stop to force it
         assert publisher.delivered >= 4
         assert publisher.is_alive()
     finally:

@@ -12,22 +12,21 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from mqttkit import Listener, make_listener
+from pki_support import make_test_pki
 from test_mqtt import Running, start, wait_until
 
-from appliance import outbox, publishing
-from appliance.broker import Mosquitto, make_test_pki
-from appliance.clock import ManualClock
-from appliance.config import Config, MqttConfig
-from appliance.db import Database
-from appliance.events import DoorClosed, DoorOpened
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock, SystemClock
+from appliance.core.config import Config, MqttConfig
+from appliance.core.events import DoorClosed, DoorOpened
+from appliance.outbox import delivery, store
+from appliance.sensing.recorder import Recorder
+from appliance.storage.db import Database
+from doorstep.agent import RULES
+from doorstep.broker import Mosquitto
 
 EVENTS = "doorstep/community-hall/events"
 
@@ -72,11 +71,11 @@ def test_broker_gone_for_30_seconds_mid_stream(
         durable.wait_for(lambda ms: sum(m.topic == EVENTS for m in ms) >= 40)
         broker.stop()
         time.sleep(30)  # the outage itself: the stream goes on into the outbox
-        assert publishing.broker_status(db.conn())["connected"] is False
-        assert outbox.events_waiting(db.conn()) > 100
+        assert delivery.broker_status(db.conn())["connected"] is False
+        assert store.events_waiting(db.conn()) > 100
         broker.start()
         # the stream goes on across the reconnect, so events also arrive while the backlog drains
-        wait_until(durable, lambda: publishing.broker_status(db.conn())["connected"] is True, timeout=30)
+        wait_until(durable, lambda: delivery.broker_status(db.conn())["connected"] is True, timeout=30)
         stop.set()
         writer.join()
         wait_until(durable, lambda: set(sent) <= set(event_ids(durable)), timeout=120)
@@ -136,16 +135,18 @@ def _wait(condition, proc: subprocess.Popen, log: Path, timeout: float = 90) -> 
 def test_agent_sigkilled_mid_stream_loses_nothing_committed(tmp_path: Path, broker: Mosquitto, durable: Listener) -> None:
     config_path, db_path, log = tmp_path / "config.toml", tmp_path / "doorstep.db", tmp_path / "agent.log"
     _agent_config(config_path, db_path, broker)
-    command = [sys.executable, "-m", "appliance", "agent", "--config", str(config_path)]
+    command = [sys.executable, "-m", "doorstep", "agent", "--config", str(config_path)]
     with log.open("ab") as out:
         agent = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     # A second writer on the same database file (as the web role is) keeps a stream of
     # events coming, 50 a second, whatever the simulated visitors do at this hour.
-    writer_db = Database(db_path, ManualClock(datetime(2026, 3, 2, 9, tzinfo=UTC)))
+    # Its events are stamped from today (the agent runs on the real clock, and its outbox
+    # drops what is older than 7 days): a fixed date here went stale as the calendar moved.
+    writer_db = Database(db_path, ManualClock(SystemClock().now()))
     stop = threading.Event()
 
     def stream() -> None:
-        recorder = Recorder(writer_db, TopicContext("doorstep", "community-hall"), ZoneInfo("Europe/London"), writer_db.clock)
+        recorder = Recorder(writer_db, Config(), writer_db.clock, RULES)
         n = 0
         while not stop.is_set():
             recorder.write([(DoorOpened if n % 2 else DoorClosed)(door="side", at=writer_db.clock.advance(0.02))])
@@ -206,7 +207,7 @@ def test_tls_with_the_right_ca_connects(
         event = DoorOpened(door="front", at=clock.advance(1))
         running.recorder.write([event])
         wait_until(listener, lambda: event.id in event_ids(listener))
-        assert publishing.broker_status(db.conn())["connected"] is True
+        assert delivery.broker_status(db.conn())["connected"] is True
     finally:
         running.publisher.stop()
         listener.close()
@@ -222,13 +223,13 @@ def test_tls_with_the_wrong_ca_refuses_says_why_and_keeps_the_outbox(
     try:
         event = DoorOpened(door="front", at=clock.advance(1))
         running.recorder.write([event])
-        wait_until(listener, lambda: publishing.broker_status(db.conn())["status"] == "offline")
-        status = publishing.broker_status(db.conn())
+        wait_until(listener, lambda: delivery.broker_status(db.conn())["status"] == "offline")
+        status = delivery.broker_status(db.conn())
         assert "could not be verified (self-signed certificate in certificate chain)" in status["detail"]
         assert f"mqtt.tls_ca {wrong.ca}" in status["detail"]
         assert status["events_waiting"] == 1
         time.sleep(1.5)  # a retry (1 s backoff) changes nothing
-        assert outbox.events_waiting(db.conn()) == 1
+        assert store.events_waiting(db.conn()) == 1
         assert event.id not in event_ids(listener)
         assert running.publisher.is_alive()
     finally:

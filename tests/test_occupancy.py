@@ -9,20 +9,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from appliance import housekeeping, occupancy, state
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import BeamCleared, BeamObstructed, Passed, SensorHealthChanged
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import BeamCleared, BeamObstructed, Passed, SensorHealthChanged
+from appliance.outbox.topics import TopicContext
+from appliance.sensing import housekeeping, occupancy
+from appliance.sensing.recorder import Recorder
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import JOBS, RULES
 
 CTX = TopicContext("doorstep", "community-hall")
 
 
 @pytest.fixture
 def recorder(config: Config, db: Database, clock: ManualClock) -> Recorder:
-    return Recorder(db, CTX, config.site.zone, clock)
+    return Recorder(db, config, clock, RULES)
 
 
 def passes(recorder: Recorder, clock: ManualClock, *directions: str, beam: str = "entrance") -> None:
@@ -86,11 +88,11 @@ def test_sensor_health_events_are_recorded_with_since_when(recorder: Recorder, d
     assert tuple(row) == ("ok", "")
 
 
-def test_reset_by_hand_from_any_role(recorder: Recorder, db: Database, clock: ManualClock) -> None:
+def test_reset_by_hand_from_any_role(recorder: Recorder, db: Database, config: Config, clock: ManualClock) -> None:
     passes(recorder, clock, "in", "in", "out", "out", "out")
     at = clock.advance(60)
     with db.write() as conn:
-        previous = occupancy.reset(conn, CTX, at, "everyone left")
+        previous = occupancy.reset(conn, config, at, "everyone left")
     assert previous == 0
     conn = db.conn()
     assert occupancy.current(conn) == {"value": 0, "confidence": "good", "since_reset": "2026-03-02T09:01:25.000Z"}
@@ -100,9 +102,9 @@ def test_reset_by_hand_from_any_role(recorder: Recorder, db: Database, clock: Ma
     assert state.get(conn, "footfall/entrance") == {"in": 2, "out": 3}  # footfall is cumulative
 
 
-def test_reset_needs_a_reason(db: Database, clock: ManualClock) -> None:
+def test_reset_needs_a_reason(db: Database, config: Config, clock: ManualClock) -> None:
     with pytest.raises(occupancy.OccupancyError, match="why"), db.write() as conn:
-        occupancy.reset(conn, CTX, clock.now(), "  ")
+        occupancy.reset(conn, config, clock.now(), "  ")
 
 
 def test_the_closing_time_job_resets_once_after_closing(
@@ -110,17 +112,17 @@ def test_the_closing_time_job_resets_once_after_closing(
 ) -> None:
     # Monday closes 22:00 London time (22:00 UTC in March)
     last_run: dict[str, float] = {}
-    housekeeping.run_due(db, config, clock, last_run)
+    housekeeping.run_due(JOBS, db, config, clock, last_run)
     assert db.conn().execute("SELECT count(*) FROM sensor_events").fetchone()[0] == 0  # nothing counted: no reset
     passes(recorder, clock, "in", "in", "in")
     assert occupancy.current(db.conn())["since_reset"] == "2026-03-02T09:00:05.000Z"  # counting began
     clock.advance(60)  # the monotonic clock must move for the job to be due
     clock.set(datetime(2026, 3, 2, 21, 59, tzinfo=UTC))
-    housekeeping.run_due(db, config, clock, last_run)
+    housekeeping.run_due(JOBS, db, config, clock, last_run)
     assert occupancy.current(db.conn())["value"] == 3
     clock.advance(60)
     clock.set(datetime(2026, 3, 2, 22, 1, 30, tzinfo=UTC))
-    housekeeping.run_due(db, config, clock, last_run)
+    housekeeping.run_due(JOBS, db, config, clock, last_run)
     now = occupancy.current(db.conn())
     assert now["value"] == 0 and now["since_reset"] == "2026-03-02T22:01:30.000Z"
     assert not occupancy.reset_if_closed(db, config, clock)  # once per closing
@@ -131,7 +133,7 @@ def test_the_closing_time_job_resets_once_after_closing(
 
 
 def test_last_closing_handles_closed_days_and_midnight(config: Config) -> None:
-    from appliance.config import OpeningHours, SiteConfig
+    from appliance.core.config import OpeningHours, SiteConfig
 
     site = SiteConfig(opening_hours=OpeningHours(mon="closed", sun="10:00-24:00"))
     cfg = config.with_changes(site=site)

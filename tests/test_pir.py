@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from appliance import state
-from appliance.clock import ManualClock
-from appliance.config import Config, PirConfig
-from appliance.db import Database
-from appliance.events import Event, MotionDetected
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, PirConfig
+from appliance.core.events import Event, MotionDetected
+from appliance.sensing.recorder import Recorder
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import RULES
 from sensors.pins import ClockedMockFactory
 from sensors.pir import PirCounter
 
@@ -34,7 +34,7 @@ def test_motion_within_the_rearm_time_counts_once(clocked_pins: ClockedMockFacto
 
 
 def test_motion_counts_by_day_and_in_state(config: Config, db: Database, clock: ManualClock) -> None:
-    recorder = Recorder(db, TopicContext("doorstep", "hall"), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     recorder.write([MotionDetected(pir="hall", at=clock.now()), MotionDetected(pir="hall", at=clock.advance(60))])
     conn = db.conn()
     assert state.get(conn, "motion/hall") == {"count": 2, "last": "2026-03-02T09:01:00.000Z"}

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from appliance import bookings, recurrence, series
-from appliance.bookings import BookingRequest
-from appliance.recurrence import RecurrenceError
-from appliance.rooms import Room, create_room
+from appliance.booking import bookings, recurrence, series
+from appliance.booking.bookings import BookingRequest
+from appliance.booking.recurrence import RecurrenceError
+from appliance.booking.rooms import Room, create_room
 
 LONDON = ZoneInfo("Europe/London")
 YEAR = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -69,7 +71,7 @@ def test_conflicts_are_listed_per_occurrence_before_anything_is_saved(db, config
                              end=bookings.parse_time("2026-03-03T20:00", config), title="Choir", organiser="Grace")
     with pytest.raises(series.SeriesConflict) as caught:
         series.create(db.conn(), config, request, "FREQ=WEEKLY;COUNT=8", clock.now())
-    assert [c["occurrence"] for c in caught.value.conflicts] == ["2026-03-17T19:00+00:00"]
+    assert [c["occurrence"] for c in caught.value.conflicts] == ["2026-03-17T19:00:00+00:00"]
     assert db.conn().execute("SELECT COUNT(*) FROM bookings").fetchone()[0] == 1
     _, _, ids = series.create(db.conn(), config, request, "FREQ=WEEKLY;COUNT=8", clock.now(), skip_conflicts=True)
     assert len(ids) == 7
@@ -119,3 +121,33 @@ def test_housekeeping_extends_open_ended_series_within_the_horizon(db, config, c
     assert 52 <= len(ids) <= 53  # horizon 365 days
     assert series.extend(db.conn(), config, clock.now() + timedelta(days=14)) == 2
     assert len(series.occurrences(db.conn(), series_id)) == len(ids) + 2
+
+
+@given(
+    text=st.sampled_from(["FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2", "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+                          "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SA", "FREQ=MONTHLY;BYDAY=2TU", "FREQ=MONTHLY;BYDAY=-1FR",
+                          "FREQ=MONTHLY;INTERVAL=3;BYDAY=1SU", "FREQ=WEEKLY;UNTIL=20291231", "FREQ=WEEKLY;COUNT=30"]),
+    first=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2027, 12, 31)),
+    offset=st.integers(min_value=-30, max_value=2000),
+    span=st.integers(min_value=1, max_value=40),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_late_window_gives_what_walking_from_the_first_start_gives(
+    text: str, first: datetime, offset: int, span: int
+) -> None:
+    """between() starts dateutil's walk near the window (shifts run for years); it must
+    find exactly what walking from the very first start finds."""
+    from dateutil import rrule as du
+
+    zone = ZoneInfo("Europe/London")
+    first = first.replace(second=0, microsecond=0)
+    rule = recurrence.parse(text)
+    start = recurrence.to_utc(first, zone) + timedelta(days=offset)
+    end = start + timedelta(days=span)
+    days = {"MO": du.MO, "TU": du.TU, "WE": du.WE, "TH": du.TH, "FR": du.FR, "SA": du.SA, "SU": du.SU}
+    walked = du.rrule(rule.freq, dtstart=first, interval=rule.interval, count=rule.count, until=rule.until,
+                      byweekday=[days[d](n) if n else days[d] for d, n in rule.byday] or None)
+    expected = [m for m in (recurrence.to_utc(w, zone) for w in walked.between(
+        start.astimezone(zone).replace(tzinfo=None) - timedelta(days=1),
+        end.astimezone(zone).replace(tzinfo=None) + timedelta(days=1), inc=True)) if start <= m < end]
+    assert rule.between(first, zone, start, end) == expected

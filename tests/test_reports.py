@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from dashboard_support import log_in, make_admin, sign_in_person, sign_in_visitor
 
-from appliance import bookings, reports, state
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database, transaction
-from appliance.seed import seed_demo
-from appliance.visits import sign_out
+from appliance.booking import bookings
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.people.visits import sign_out
+from appliance.storage import state
+from appliance.storage.db import Database, transaction
+from appliance.views import reports
+from doorstep.seed import seed_demo
 
 
 def _counts(db: Database, day: str, beam_in: int, beam_out: int) -> None:
@@ -33,12 +35,15 @@ def test_footfall_per_day_week_and_month(db: Database) -> None:
     _counts(db, "2026-04-01", 3, 3)    # next month
     daily = reports.footfall(db.conn(), date(2026, 3, 2), date(2026, 3, 4), "day")
     assert daily.headers[0] == "Date" and "People in (door counter)" in daily.headers
-    assert [(r[0], r[3], r[4]) for r in daily.rows] == [("2026-03-02", 10, 8), ("2026-03-03", 0, 0),
+    assert [(r[0], r[1], r[2]) for r in daily.rows] == [("2026-03-02", 10, 8), ("2026-03-03", 0, 0),
                                                         ("2026-03-04", 5, 5)]
+    assert daily.chart is not None and daily.chart.bars == [("2 Mar", 10), ("3 Mar", 0), ("4 Mar", 5)]
+    assert daily.title == "Footfall per day, Mon 2 Mar 2026 to Wed 4 Mar 2026"
     weekly = reports.footfall(db.conn(), date(2026, 3, 2), date(2026, 3, 15), "week")
-    assert [(r[0], r[2], r[3]) for r in weekly.rows] == [("2026-03-02", "2026-03-08", 15), ("2026-03-09", "2026-03-15", 7)]
+    assert weekly.headers[0] == "Week starting (Monday)"  # one column names the week: no From and To
+    assert [(r[0], r[1]) for r in weekly.rows] == [("2026-03-02", 15), ("2026-03-09", 7)]
     monthly = reports.footfall(db.conn(), date(2026, 3, 1), date(2026, 4, 30), "month")
-    assert [(r[0], r[3]) for r in monthly.rows] == [("2026-03", 22), ("2026-04", 3)]
+    assert [(r[0], r[1]) for r in monthly.rows] == [("2026-03", 22), ("2026-04", 3)]
 
 
 def test_visits_by_kind_and_sign_ins_in_footfall(db: Database, config: Config, clock: ManualClock) -> None:
@@ -48,13 +53,14 @@ def test_visits_by_kind_and_sign_ins_in_footfall(db: Database, config: Config, c
     report = reports.visits_by_kind(db.conn(), date(2026, 3, 1), date(2026, 3, 31))
     assert report.headers == ("Kind", "Visits")
     assert report.rows == [("visitor", 2), ("volunteer", 1)]
-    assert reports.footfall(db.conn(), date(2026, 3, 2), date(2026, 3, 2)).rows[0][5] == 3
+    assert reports.footfall(db.conn(), date(2026, 3, 2), date(2026, 3, 2)).rows[0][3] == 3
+    assert report.chart is not None and report.chart.bars == [("visitor", 2), ("volunteer", 1)]
 
 
 def _volunteer_shift(db: Database, config: Config, at: datetime, hours: float, name: str, activity: str) -> None:
     visit = sign_in_person(db, config, at, name, activity=activity)
     with transaction(db.conn()):
-        sign_out(db.conn(), config, at + timedelta(hours=hours), visit.id)
+        sign_out(db.conn(), at + timedelta(hours=hours), visit.id)
 
 
 def test_volunteer_hours_per_person_and_activity(db: Database, config: Config, clock: ManualClock) -> None:
@@ -66,19 +72,19 @@ def test_volunteer_hours_per_person_and_activity(db: Database, config: Config, c
     sign_in_visitor(db, config, monday, "Not A Volunteer")
     now = monday + timedelta(days=30)
     people = reports.volunteer_hours_by_person(db.conn(), config, date(2026, 3, 1), date(2026, 3, 7), now)
-    assert people.rows == [("Ada Lovelace", 2, 5.5, 0.0), ("Mary Somerville", 1, 1.5, 0.0)]
+    assert people.rows == [("Ada Lovelace", 2, 5.5, 0.0, 0.0), ("Mary Somerville", 1, 1.5, 0.0, 0.0)]
     activities = reports.volunteer_hours_by_activity(db.conn(), config, date(2026, 3, 1), date(2026, 3, 7), now)
-    assert activities.rows == [("Cafe", 2, 2, 4.0, 0.0), ("Reception", 1, 1, 3.0, 0.0)]
+    assert activities.rows == [("Cafe", 2, 2, 4.0, 0.0, 0.0), ("Reception", 1, 1, 3.0, 0.0, 0.0)]
 
 
 def test_hours_to_a_presumed_sign_out_are_kept_apart(db: Database, config: Config, clock: ManualClock) -> None:
-    from appliance import endofday
+    from appliance.people import endofday
 
     sign_in_person(db, config, datetime(2026, 3, 2, 20, 0, tzinfo=UTC), "Forgot To Sign Out", activity="Events")
     endofday.sweep(db, config, datetime(2026, 3, 2, 23, 0, tzinfo=UTC))
     report = reports.volunteer_hours_by_person(db.conn(), config, date(2026, 3, 2), date(2026, 3, 2),
                                                datetime(2026, 3, 3, tzinfo=UTC))
-    assert report.rows == [("Forgot To Sign Out", 1, 0.0, 2.0)]
+    assert report.rows == [("Forgot To Sign Out", 1, 0.0, 2.0, 0.0)]
 
 
 def test_room_use_per_room_and_group(db: Database, config: Config, clock: ManualClock) -> None:
@@ -104,21 +110,23 @@ def test_room_use_per_room_and_group(db: Database, config: Config, clock: Manual
 def test_csv_has_plain_headers_and_rows(db: Database) -> None:
     _counts(db, "2026-03-02", 10, 8)
     report = reports.footfall(db.conn(), date(2026, 3, 2), date(2026, 3, 2))
-    rows = list(csv.reader(io.StringIO(report.to_csv())))
-    assert rows[0] == ["Date", "From", "To", "People in (door counter)", "People out (door counter)", "Sign-ins"]
-    assert rows[1] == ["2026-03-02", "2026-03-02", "2026-03-02", "10", "8", "0"]
+    text = report.to_csv()
+    assert text.startswith("\ufeff")  # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0] == ["Date", "People in (door counter)", "People out (door counter)", "Sign-ins"]
+    assert rows[1] == ["2026-03-02", "10", "8", "0"]
     assert report.filename.endswith(".csv") and "/" not in report.filename
 
 
 def test_csv_cells_typed_at_the_kiosk_cannot_run_as_formulas() -> None:
     report = reports.Report("Activities", ("Activity", "Hours"), [("=HYPERLINK(\"x\")", 2), ("Choir", -1)])
-    rows = list(csv.reader(io.StringIO(report.to_csv())))
+    rows = list(csv.reader(io.StringIO(report.to_csv().removeprefix("\ufeff"))))
     assert rows[1:] == [["'=HYPERLINK(\"x\")", "2"], ["Choir", "-1"]]
 
 
 @pytest.mark.parametrize(("start", "end", "message"), [
     ("2026-03-09", "2026-03-01", "before it starts"),
-    ("yesterday", "2026-03-01", "must look like"),
+    ("yesterday", "2026-03-01", "not a date"),
     ("2000-01-01", "2026-03-01", "ten years"),
 ])
 def test_bad_ranges_are_refused_clearly(start: str, end: str, message: str) -> None:
@@ -142,9 +150,72 @@ def test_reports_on_screen_and_as_csv_download(client, db: Database, clock: Manu
     text = page.get_data(as_text=True)
     assert "<td>12</td>" in text and "Download as CSV" in text
     download = client.get("/dashboard/reports/report.csv?report=footfall&from=2026-03-01&to=2026-03-02")
-    assert download.mimetype == "text/csv"
+    assert download.mimetype == "text/csv" and download.mimetype_params["charset"] == "utf-8"
     assert download.headers["Content-Disposition"] == 'attachment; filename="footfall-per-day-2026-03-01-to-2026-03-02.csv"'
-    assert download.get_data(as_text=True).splitlines()[2].split(",")[3] == "12"
+    assert download.data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    assert download.get_data(as_text=True).splitlines()[2].split(",")[1] == "12"
+    assert 'id="report-chart"' in text and "<svg" in text
     bad = client.get("/dashboard/reports/?from=2026-03-09&to=2026-03-01")
     assert bad.status_code == 400 and b"before it starts" in bad.data
     assert client.get("/dashboard/reports/report.csv?report=nope").status_code == 400
+
+
+def test_footfall_by_hour_of_the_day_from_the_door_counter(db: Database, config: Config, clock: ManualClock) -> None:
+    from dashboard_support import record
+
+    from appliance.core.events import Passed
+
+    for minutes in (0, 20, 70, 75, 80):  # 09:00, 09:20, 10:10, 10:15, 10:20 (London = UTC in March)
+        record(db, config, clock, Passed(at=clock.now() + timedelta(minutes=minutes), beam="front", direction="in"))
+    record(db, config, clock, Passed(at=clock.now() + timedelta(minutes=90), beam="front", direction="out"))
+    report = reports.build(db.conn(), config, "hours", date(2026, 3, 2), date(2026, 3, 2), clock.now())
+    assert report.headers == ("Hour", "People in (door counter)")
+    assert dict(report.rows)["09:00"] == 2 and dict(report.rows)["10:00"] == 3 and len(report.rows) == 24
+    assert report.chart is not None and len(report.chart.bars) == 24
+    assert "90 days" in report.note
+
+
+def test_csv_of_accented_names_reads_back_in_utf8_with_a_bom(db: Database, config: Config, clock: ManualClock) -> None:
+    _volunteer_shift(db, config, clock.now(), 2, "Siân Llŷr ap Gwilym", "Cafe")
+    clock.advance(hours=3)
+    report = reports.volunteer_hours_by_person(db.conn(), config, date(2026, 3, 1), date(2026, 3, 31), clock.now())
+    raw = report.to_csv().encode("utf-8")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1][0] == "Siân Llŷr ap Gwilym"
+
+
+def test_volunteer_hours_come_from_fob_sign_ins_matched_to_shifts(
+    db: Database, config: Config, clock: ManualClock
+) -> None:
+    """A fob sign-in records no activity unless the volunteer chose one or had a shift: the
+    report counts it under the shift it overlaps, and "(none given)" only without either."""
+    from rota_support import make_shift, with_rota_activities
+
+    from appliance.core.events import FobRead
+    from appliance.people import register
+    from appliance.rota import signups
+    from appliance.sensing.recorder import Recorder
+    from doorstep.agent import RULES
+
+    cfg = with_rota_activities(config)
+    conn = db.conn()
+    bar = make_shift(conn, clock.now(), "Bar", days=("FR",), start="18:00", end="23:00")
+    with db.write() as tx:
+        siân = register.create(tx, clock.now(), name="Siân Llŷr ap Gwilym", kind="volunteer")
+        register.assign_card(tx, siân.id, "card-sian")
+    signups.take(conn, cfg, clock.now(), person_id=siân.id, shift_id=bar.id, day=date(2026, 3, 6), source="kiosk")
+
+    def tap(at: datetime) -> None:
+        clock.set(at)
+        Recorder(db, cfg, clock, RULES).write([FobRead(at=at, reader="entrance", card_hash="card-sian")])
+
+    tap(datetime(2026, 3, 5, 14, 0, tzinfo=UTC))  # Thursday, no shift: 2 hours with nothing given
+    tap(datetime(2026, 3, 5, 16, 0, tzinfo=UTC))
+    tap(datetime(2026, 3, 6, 16, 0, tzinfo=UTC))  # Friday, two hours before the Bar: no activity at the tap
+    tap(datetime(2026, 3, 6, 23, 30, tzinfo=UTC))
+    assert [r["activity"] for r in conn.execute("SELECT activity FROM visits ORDER BY id")] == ["", ""]
+    now = datetime(2026, 3, 8, tzinfo=UTC)
+    report = reports.volunteer_hours_by_activity(conn, cfg, date(2026, 3, 2), date(2026, 3, 8), now)
+    assert report.rows == [("(none given)", 1, 1, 2.0, 0.0, 0.0), ("Bar", 1, 1, 7.5, 0.0, 5.0)]
+    people = reports.volunteer_hours_by_person(conn, cfg, date(2026, 3, 2), date(2026, 3, 8), now)
+    assert people.rows == [("Siân Llŷr ap Gwilym", 2, 9.5, 0.0, 5.0)]

@@ -7,10 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from appliance import audit, housekeeping, people, retention, settings, visits
-from appliance.clock import ManualClock, iso
-from appliance.config import Config, PrivacyConfig
-from appliance.db import Database
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config, PrivacyConfig
+from appliance.people import register, visits
+from appliance.privacy import retention
+from appliance.sensing import housekeeping
+from appliance.storage import audit, settings
+from appliance.storage.db import Database
+from doorstep.agent import JOBS
 
 
 def _event(conn, at: str, uid: str) -> None:
@@ -35,14 +39,14 @@ def history(db: Database, config: Config, clock: ManualClock) -> dict:
     p = config.privacy
     with db.write():
         conn.execute("INSERT INTO rooms (id, name, created_at) VALUES ('hall', 'Main Hall', ?)", (iso(now),))
-        member = people.create(conn, now, name="Ada Lovelace", kind="member")
+        member = register.create(conn, now, name="Ada Lovelace", kind="member")
         old_visitor = visits.sign_in(conn, config, now - timedelta(days=p.visitor_days + 1), kind="visitor",
                                      name="Old Visitor", visiting="the cafe")
         new_visitor = visits.sign_in(conn, config, now - timedelta(days=p.visitor_days - 1), kind="visitor",
                                      name="New Visitor", visiting="the cafe")
         old_member = visits.sign_in(conn, config, now - timedelta(days=p.member_visit_days + 1), kind="member",
                                     person_id=member.id)
-        visits.sign_out(conn, config, now - timedelta(days=p.member_visit_days + 1) + timedelta(hours=3),
+        visits.sign_out(conn, now - timedelta(days=p.member_visit_days + 1) + timedelta(hours=3),
                         old_member.id)
         new_member = visits.sign_in(conn, config, now - timedelta(days=p.visitor_days + 5), kind="member",
                                     person_id=member.id)
@@ -52,6 +56,13 @@ def history(db: Database, config: Config, clock: ManualClock) -> dict:
         _booking(conn, "NEW", iso(now - timedelta(days=p.booking_contact_days - 1)))
         audit.record(conn, "admin", "old_action", "", now - timedelta(days=p.audit_days + 1))
         audit.record(conn, "admin", "new_action", "", now - timedelta(days=1))
+        # Who took a date of a shift: kept as long as the visits it is matched with.
+        conn.execute("INSERT INTO shifts (id, activity, rrule, dtstart_local, needs, created_at, updated_at)"
+                     " VALUES (1, 'Cafe', 'FREQ=WEEKLY', '2020-01-06T10:00', 1, 'x', 'x')")
+        for days in (p.member_visit_days + 2, p.member_visit_days - 2):  # one past the limit, one within
+            day = (now - timedelta(days=days)).date().isoformat()
+            conn.execute("INSERT INTO shift_signups (shift_id, day, person_id, source, created_at)"
+                         " VALUES (1, ?, ?, 'kiosk', 'x')", (day, member.id))
     return {"old_visitor": old_visitor.id, "new_visitor": new_visitor.id,
             "old_member": old_member.id, "new_member": new_member.id, "member": member.id}
 
@@ -61,7 +72,8 @@ def test_each_kind_goes_after_its_own_limit(db: Database, config: Config, clock:
     counts_before = conn.execute("SELECT * FROM daily_counts ORDER BY day, sensor, metric").fetchall()
     result = retention.purge_now(conn, config, clock.now())
     assert result.as_dict() == {"visitor_visits": 1, "member_visits": 1, "sensor_events": 1,
-                                "booking_contacts": 1, "audit_entries": 1, "login_attempts": 0}
+                                "booking_contacts": 1, "audit_entries": 1, "login_attempts": 0, "rota_signups": 1}
+    assert conn.execute("SELECT count(*) FROM shift_signups").fetchone()[0] == 1
     old = visits.get(conn, history["old_visitor"])
     assert old is not None and old.name is None and old.visiting == "" and old.kind == "visitor"
     assert old.signed_in_at  # times stay so counts stay right
@@ -105,24 +117,25 @@ def test_a_tighter_limit_in_the_file_purges_more(db: Database, config: Config, c
 
 
 def test_the_agent_runs_the_purge_daily(db: Database, config: Config, clock: ManualClock, history: dict) -> None:
-    assert "appliance.retention" in housekeeping.JOB_MODULES, "add appliance.retention to JOB_MODULES"
     last_run: dict[str, float] = {}
-    assert "retention_purge" in housekeeping.run_due(db, config, clock, last_run)
+    assert "retention_purge" in housekeeping.run_due(JOBS, db, config, clock, last_run)
     assert retention.last_purge(db.conn())["counts"]["sensor_events"] == 1  # type: ignore[index]
     clock.advance(hours=23)
-    assert "retention_purge" not in housekeeping.run_due(db, config, clock, last_run)
+    assert "retention_purge" not in housekeeping.run_due(JOBS, db, config, clock, last_run)
     clock.advance(hours=1)
-    assert "retention_purge" in housekeeping.run_due(db, config, clock, last_run)
+    assert "retention_purge" in housekeeping.run_due(JOBS, db, config, clock, last_run)
 
 
-def test_login_attempts_go_after_a_day(db: Database, config: Config, clock: ManualClock) -> None:
-    from appliance import admins
+def test_ended_login_pauses_go_after_a_day(db: Database, config: Config, clock: ManualClock) -> None:
+    from appliance.people.lockout import Lockout
 
-    admins.create(db.conn(), "alice", "correct horse", clock.now())
-    admins.login(db.conn(), "alice", "wrong", "192.0.2.7", clock.now())
+    pauses = Lockout("dashboard")
+    for _ in range(5):
+        pauses.failed(db.conn(), "alice", "192.0.2.7", clock.now())
     clock.advance(hours=2)
-    admins.login(db.conn(), "alice", "wrong again", "192.0.2.7", clock.now())
+    for _ in range(5):
+        pauses.failed(db.conn(), "bob", "192.0.2.7", clock.now())
     assert retention.purge_now(db.conn(), config, clock.now()).login_attempts == 0
-    clock.advance(hours=23)
+    clock.advance(hours=22, minutes=56)
     assert retention.purge_now(db.conn(), config, clock.now()).login_attempts == 1
-    assert db.conn().execute("SELECT count(*) FROM login_attempts").fetchone()[0] == 1
+    assert db.conn().execute("SELECT count(*) FROM login_locks").fetchone()[0] == 1

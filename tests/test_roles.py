@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from appliance.broker import Mosquitto, free_port
+from doorstep.broker import Mosquitto, free_port
 
 
 def _write_config(path: Path, db: Path, broker: Mosquitto, web_port: int) -> None:
@@ -63,7 +63,7 @@ def test_web_killed_agent_keeps_publishing(tmp_path: Path, broker: Mosquitto, mq
     config = tmp_path / "config.toml"
     web_port = free_port()
     _write_config(config, tmp_path / "doorstep.db", broker, web_port)
-    doorstep = [sys.executable, "-m", "appliance"]
+    doorstep = [sys.executable, "-m", "doorstep"]
     log = tmp_path / "roles.log"
     # The real agent with its door contact flipped 5 times a second (bench/driven_agent.py):
     # the simulator's traffic follows the opening hours and is quiet at night.

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from appliance import roles
-from appliance.agent import Agent
-from appliance.broker import free_port
-from appliance.clock import ManualClock
-from appliance.config import Config
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from doorstep import run
+from doorstep.agent import Agent
+from doorstep.broker import free_port
 
 
 @pytest.fixture
@@ -41,11 +41,11 @@ def _messages_until(sock: socket.socket, wanted: str) -> list[str]:
 def test_web_role_is_ready_only_when_serving(config: Config, notify_socket: socket.socket) -> None:
     cfg = config.with_changes(web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()))
     stop = threading.Event()
-    thread = threading.Thread(target=roles.run_web, args=(cfg, stop.wait))
+    thread = threading.Thread(target=run.run_web, args=(cfg, stop.wait))
     thread.start()
     try:
         seen = _messages_until(notify_socket, "READY=1")
-        assert roles.self_check(f"http://127.0.0.1:{cfg.web.port}/")  # it answered before READY
+        assert run.self_check(f"http://127.0.0.1:{cfg.web.port}/")  # it answered before READY
         seen += _messages_until(notify_socket, "WATCHDOG=1")
         assert any("READY=1" in m for m in seen)
     finally:
@@ -69,7 +69,7 @@ def test_a_hung_loop_fails_its_check(clock: ManualClock) -> None:
     hung = threading.Thread(target=release.wait)  # alive, but never comes round again
     hung.start()
     loop = _Loop(hung, clock.monotonic())
-    check = roles.progress_check("publisher", loop, clock.monotonic, 60)
+    check = run.progress_check("publisher", loop, clock.monotonic, 60)
     try:
         assert check()
         clock.advance(61)
@@ -86,9 +86,9 @@ def test_agent_checks_pass_while_running_and_fail_once_stopped(config: Config, c
     agent = Agent(config, clock=clock)
     agent.start()
     try:
-        checks = roles.agent_checks(agent)
+        checks = run.agent_checks(agent)
         assert {c.__name__ for c in checks} >= {"recorder", "housekeeping", "sensors"}
         assert all(check() for check in checks)
     finally:
         agent.stop()
-    assert not all(check() for check in roles.agent_checks(agent))
+    assert not all(check() for check in run.agent_checks(agent))

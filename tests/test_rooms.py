@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from appliance import rooms
-from appliance.rooms import Room, RoomError
+from appliance.booking import rooms
+from appliance.booking.rooms import Room, RoomError
 
 
 def test_create_list_update(db, clock):

@@ -1,4 +1,4 @@
-"""appliance.service against a real unix datagram socket standing in for systemd."""
+"""doorstep.notify against a real unix datagram socket standing in for systemd."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance import service
+from doorstep import notify
 
 # A safety net so a broken test fails instead of hanging CI; never reached
 # when the code works, and not a measure of speed.
@@ -76,19 +76,19 @@ class FakeClock:
 
 
 def test_ready_with_status(systemd: FakeSystemd) -> None:
-    assert service.notify_ready("serving on :8080") is True
+    assert notify.notify_ready("serving on :8080") is True
     assert systemd.receive() == ["READY=1", "STATUS=serving on :8080"]
 
 
 def test_status_is_kept_on_one_line(systemd: FakeSystemd) -> None:
-    assert service.notify_status("broker down\nretrying") is True
+    assert notify.notify_status("broker down\nretrying") is True
     assert systemd.receive() == ["STATUS=broker down retrying"]
 
 
 def test_stopping_watchdog_and_extend_timeout(systemd: FakeSystemd) -> None:
-    service.notify_stopping()
-    service.notify_watchdog()
-    service.notify_extend_timeout(2.5)
+    notify.notify_stopping()
+    notify.notify_watchdog()
+    notify.notify_extend_timeout(2.5)
     assert systemd.receive() == ["STOPPING=1"]
     assert systemd.receive() == ["WATCHDOG=1"]
     assert systemd.receive() == ["EXTEND_TIMEOUT_USEC=2500000"]
@@ -100,15 +100,15 @@ def test_abstract_namespace_socket(monkeypatch: pytest.MonkeyPatch) -> None:
         sock.bind("\0" + name)
         sock.settimeout(RECV_GIVE_UP)
         monkeypatch.setenv("NOTIFY_SOCKET", "@" + name)
-        assert service.notify_ready() is True
+        assert notify.notify_ready() is True
         assert sock.recv(4096) == b"READY=1"
 
 
 def test_everything_is_a_no_op_without_notify_socket(no_systemd: None) -> None:
-    assert service.notify_ready("x") is False
-    assert service.notify_status("x") is False
-    assert service.notify_watchdog() is False
-    watchdog = service.Watchdog([lambda: True], interval=0.01)
+    assert notify.notify_ready("x") is False
+    assert notify.notify_status("x") is False
+    assert notify.notify_watchdog() is False
+    watchdog = notify.Watchdog([lambda: True], interval=0.01)
     assert watchdog.start() is False
     assert not watchdog.is_running()
     watchdog.stop()
@@ -118,45 +118,45 @@ def test_a_vanished_socket_is_reported_not_raised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "gone"))
-    assert service.notify_ready() is False
+    assert notify.notify_ready() is False
     assert "could not notify systemd" in caplog.text
 
 
 def test_watchdog_timeout_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WATCHDOG_USEC", "30000000")
     monkeypatch.delenv("WATCHDOG_PID", raising=False)
-    assert service.watchdog_timeout() == 30.0
+    assert notify.watchdog_timeout() == 30.0
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
-    assert service.watchdog_timeout() == 30.0
+    assert notify.watchdog_timeout() == 30.0
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))
-    assert service.watchdog_timeout() is None
+    assert notify.watchdog_timeout() is None
     monkeypatch.delenv("WATCHDOG_USEC")
-    assert service.watchdog_timeout() is None
+    assert notify.watchdog_timeout() is None
 
 
 def test_interval_defaults_to_half_the_watchdog_timeout(
     systemd: FakeSystemd, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WATCHDOG_USEC", "20000000")
-    assert service.Watchdog([]).interval == 10.0
+    assert notify.Watchdog([]).interval == 10.0
 
 
 def test_no_interval_and_no_watchdog_means_no_thread(systemd: FakeSystemd) -> None:
-    watchdog = service.Watchdog([lambda: True])
+    watchdog = notify.Watchdog([lambda: True])
     assert watchdog.interval is None
     assert watchdog.start() is False
 
 
 def test_bad_interval_is_an_error() -> None:
-    with pytest.raises(service.Error, match="positive"):
-        service.Watchdog([], interval=0)
+    with pytest.raises(notify.Error, match="positive"):
+        notify.Watchdog([], interval=0)
 
 
 def test_pings_only_while_every_check_passes(systemd: FakeSystemd) -> None:
     clock = FakeClock()
-    publisher = service.Heartbeat("publisher", max_age=30, clock=clock)
-    sensors = service.Heartbeat("sensors", max_age=30, clock=clock)
-    watchdog = service.Watchdog([publisher, sensors], interval=5)
+    publisher = notify.Heartbeat("publisher", max_age=30, clock=clock)
+    sensors = notify.Heartbeat("sensors", max_age=30, clock=clock)
+    watchdog = notify.Watchdog([publisher, sensors], interval=5)
 
     assert watchdog.check_once() is True
     assert systemd.pending() == [["WATCHDOG=1"]]
@@ -181,7 +181,7 @@ def test_a_check_that_raises_counts_as_failed(systemd: FakeSystemd) -> None:
     def database_reachable() -> bool:
         raise RuntimeError("disk I/O error")
 
-    watchdog = service.Watchdog([database_reachable], interval=5)
+    watchdog = notify.Watchdog([database_reachable], interval=5)
     assert watchdog.check_once() is False
     assert systemd.pending() == [["STATUS=unhealthy: database_reachable"]]
 
@@ -189,7 +189,7 @@ def test_a_check_that_raises_counts_as_failed(systemd: FakeSystemd) -> None:
 def test_heartbeat_fails_when_its_thread_dies() -> None:
     clock = FakeClock()
     thread = threading.Thread(target=lambda: None)
-    beat = service.Heartbeat("publisher", max_age=30, thread=thread, clock=clock)
+    beat = notify.Heartbeat("publisher", max_age=30, thread=thread, clock=clock)
     thread.start()
     thread.join()
     assert beat() is False
@@ -197,14 +197,14 @@ def test_heartbeat_fails_when_its_thread_dies() -> None:
 
 def test_heartbeat_age() -> None:
     clock = FakeClock()
-    beat = service.Heartbeat("publisher", max_age=30, clock=clock)
+    beat = notify.Heartbeat("publisher", max_age=30, clock=clock)
     clock.now += 12
     assert beat.age() == 12
     assert beat() is True
 
 
 def test_thread_pings_until_stopped(systemd: FakeSystemd) -> None:
-    watchdog = service.Watchdog([lambda: True], interval=0.01)
+    watchdog = notify.Watchdog([lambda: True], interval=0.01)
     assert watchdog.start() is True
     assert watchdog.start() is True  # already running: no second thread
     try:
@@ -218,7 +218,7 @@ def test_thread_pings_until_stopped(systemd: FakeSystemd) -> None:
 
 
 def test_module_imports_no_hardware_or_web_library() -> None:
-    source = Path(service.__file__).read_text(encoding="utf-8")
+    source = Path(notify.__file__).read_text(encoding="utf-8")
     for name in ("flask", "paho", "gpiozero", "serial"):
         assert f"import {name}" not in source
         assert f"from {name}" not in source

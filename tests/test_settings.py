@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from appliance import settings
-from appliance.clock import ManualClock, iso
-from appliance.config import Config
-from appliance.db import Database
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config
+from appliance.storage import settings
+from appliance.storage.db import Database
 
 
 def test_no_overrides_means_the_file(db: Database, config: Config) -> None:
@@ -60,7 +60,7 @@ def test_setting_the_files_value_again_drops_the_override(db: Database, config: 
 
 def test_a_stale_override_is_ignored_not_fatal(db: Database, config: Config, clock: ManualClock) -> None:
     conn = db.conn()
-    from appliance.db import put_setting
+    from appliance.storage.db import put_setting
 
     put_setting(conn, settings.PREFIX + "privacy.visitor_days", '"forever"', iso(clock.now()))
     put_setting(conn, settings.PREFIX + "web.port", "1", iso(clock.now()))

@@ -16,15 +16,19 @@ from dashboard_support import log_in, make_admin
 from flask import Flask
 from kiosk_helpers import seed
 
-from appliance import occupancy, outbox, publishing, settings
-from appliance.clock import ManualClock, iso
-from appliance.config import Config, MqttConfig
-from appliance.db import Database
-from appliance.events import Passed
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock, iso
+from appliance.core.config import Config, MqttConfig
+from appliance.core.events import Passed
+from appliance.outbox import store
+from appliance.outbox.topics import TopicContext
+from appliance.publishing import derived
+from appliance.sensing import occupancy
+from appliance.sensing.recorder import Recorder
+from appliance.storage import settings
+from appliance.storage.db import Database
+from doorstep.agent import RULES
 from kiosk.context import web
-from kiosk.entrance import fob_outcome
+from kiosk.entrance.home import fob_outcome
 from kiosk.live import public_snapshot
 
 FILE_NAME = "Our Community Hall"
@@ -88,16 +92,16 @@ def test_the_dashboard_says_closed(client: Any, db: Database, clock: ManualClock
 def test_mqtt_status_follows_the_settings(db: Database, config: Config, clock: ManualClock) -> None:
     cfg = config.with_changes(mqtt=dataclasses.replace(MqttConfig(), enabled=True))
     with db.write() as conn:
-        publishing.refresh(conn, cfg, clock.now())
-    topic = publishing.context(cfg).full("status")
-    rows = [r for r in outbox.pending(db.conn(), 0, 1000) if r.topic == topic]
+        derived.refresh(conn, cfg, clock.now())
+    topic = TopicContext.of(cfg).full("status")
+    rows = [r for r in store.pending(db.conn(), 0, 1000) if r.topic == topic]
     payload = json.loads(rows[-1].payload)
     assert (payload["name"], payload["open"]) == (NEW_NAME, False)
 
 
 def test_the_closing_time_reset_follows_the_settings(db: Database, config: Config, clock: ManualClock) -> None:
     _override(db, config, clock, **{"site.opening_hours.mon": "09:00-12:00"})
-    recorder = Recorder(db, TopicContext(config.mqtt.topic_prefix, config.site.id), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     recorder.write([Passed(beam="entrance", direction="in", at=clock.advance(5))])
     clock.set(datetime(2026, 3, 2, 11, 59, tzinfo=UTC))
     assert not occupancy.reset_if_closed(db, config, clock)

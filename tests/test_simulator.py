@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from appliance import fobs
-from appliance.clock import ManualClock, SystemClock
-from appliance.config import BeamConfig, CardReaderConfig, Config, DoorConfig, PirConfig
-from appliance.events import DoorClosed, Event, FobRead, MotionDetected, Passed
+from appliance.core.clock import ManualClock, SystemClock
+from appliance.core.config import BeamConfig, CardReaderConfig, Config, DoorConfig, PirConfig
+from appliance.core.events import DoorClosed, Event, FobRead, MotionDetected, Passed
+from appliance.people import fobs
 from sensors.beams import BeamPair
 from sensors.cardreader import CardReader
 from sensors.door import DoorSensor

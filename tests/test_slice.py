@@ -1,4 +1,4 @@
-"""The vertical slice of DESIGN.md: a door edge becomes an event row, state and outbox
+"""The vertical slice (docs/ARCHITECTURE.md, trip 1): a door edge becomes an event row, state and outbox
 rows in one transaction, reaches the broker, and shows on a live page without reload."""
 
 from __future__ import annotations
@@ -8,13 +8,16 @@ import json
 
 import pytest
 from gpiozero.pins.mock import MockFactory
+from live_support import sse
 
-from appliance import state
-from appliance.agent import Agent
-from appliance.clock import ManualClock
-from appliance.config import Config, DoorConfig
-from appliance.db import Database
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config, DoorConfig
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import Agent
+from doorstep.broker import free_port
 from kiosk import create_app
+from kiosk.server import WebServer
 
 DOOR = DoorConfig(id="front", pin=17, name="Front door")
 
@@ -64,11 +67,11 @@ def test_a_door_edge_shows_on_the_live_stream(
     cfg = broker_config.with_changes(doors=(DOOR,), mqtt=dataclasses.replace(broker_config.mqtt, enabled=False))
     agent = Agent(cfg, clock=clock, pin_factory=mock_pins)
     agent.start()
-    app = create_app(cfg, clock=clock, overrides={"TESTING": True})
+    server = WebServer(create_app(cfg, clock=clock), "127.0.0.1", free_port())
+    server.start()
     try:
-        response = app.test_client().get("/live/status", buffered=False)
-        frames = (chunk.decode() for chunk in response.response)
-        snapshots = (json.loads(f.split("data: ", 1)[1]) for f in frames if f.startswith("event: snapshot"))
+        snapshots = (data for event, data in sse(server.port, "/live/status", source="127.0.0.7")
+                     if event == "snapshot")
         first = next(snapshots)
         assert first["doors"]["front"]["state"] == "open"  # the pull-up: nothing holds it closed
         mock_pins.pin(17).drive_low()
@@ -77,7 +80,7 @@ def test_a_door_edge_shows_on_the_live_stream(
                 break
         else:  # without this, a stream that ended early would pass the test
             pytest.fail("the live stream ended before it showed the door closed")
-        response.close()
+        snapshots.close()
     finally:
-        app.extensions["doorstep"].close()
+        server.close()
         agent.stop()

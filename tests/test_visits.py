@@ -5,26 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from mqttkit import role_database
 
-from appliance import people, state, visits
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import FobRead
-from appliance.recorder import Recorder
-from appliance.topics import TopicContext
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.core.events import FobRead
+from appliance.people import register, taps, visits
+from appliance.sensing.recorder import Recorder
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import RULES
 
 
 @pytest.fixture
-def ada(db: Database, clock: ManualClock) -> people.Person:
+def ada(db: Database, clock: ManualClock) -> register.Person:
     with db.write() as conn:
-        person = people.create(conn, clock.now(), name="Ada Lovelace", kind="member", member_number="M001")
-        people.assign_card(conn, person.id, "card-ada")
+        person = register.create(conn, clock.now(), name="Ada Lovelace", kind="member", member_number="M001")
+        register.assign_card(conn, person.id, "card-ada")
     return person
 
 
 def recorder(db: Database, config: Config, clock: ManualClock) -> Recorder:
-    return Recorder(db, TopicContext("doorstep", config.site.id), config.site.zone, clock)
+    return Recorder(db, config, clock, RULES)
 
 
 def test_visitor_signs_in_and_out_by_whole_name(db: Database, config: Config, clock: ManualClock) -> None:
@@ -41,7 +43,7 @@ def test_visitor_signs_in_and_out_by_whole_name(db: Database, config: Config, cl
 
 
 def test_sign_out_by_name_ignores_people_not_signed_in(
-    db: Database, config: Config, clock: ManualClock, ada: people.Person
+    db: Database, config: Config, clock: ManualClock, ada: register.Person
 ) -> None:
     with db.write() as conn:
         assert visits.sign_out_by_name(conn, config, clock.now(), "Ada Lovelace") is None
@@ -50,7 +52,7 @@ def test_sign_out_by_name_ignores_people_not_signed_in(
 
 
 def test_member_sign_in_needs_whole_name_or_number(
-    db: Database, config: Config, clock: ManualClock, ada: people.Person
+    db: Database, config: Config, clock: ManualClock, ada: register.Person
 ) -> None:
     with db.write() as conn:
         for text in ("Ada", "Lovelace", "M00", "Nobody"):
@@ -73,33 +75,35 @@ def test_bad_kinds_activities_and_lengths_are_refused(db: Database, config: Conf
         with pytest.raises(visits.VisitError, match="name"):
             visits.sign_in(conn, config, clock.now(), kind="visitor", name="  ")
         visit = visits.sign_in(conn, config, clock.now(), kind="visitor", name="X")
-        visits.sign_out(conn, config, clock.now(), visit.id)
+        visits.sign_out(conn, clock.now(), visit.id)
         with pytest.raises(visits.VisitError, match="already ended"):
-            visits.sign_out(conn, config, clock.now(), visit.id)
+            visits.sign_out(conn, clock.now(), visit.id)
         with pytest.raises(visits.VisitError, match="No visit"):
-            visits.sign_out(conn, config, clock.now(), 999)
+            visits.sign_out(conn, clock.now(), 999)
 
 
 def test_volunteer_activity_is_kept(db: Database, config: Config, clock: ManualClock) -> None:
     with db.write() as conn:
-        grace = people.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
+        grace = register.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
         visit = visits.sign_in(conn, config, clock.now(), kind="volunteer", person_id=grace.id, activity="Cafe")
     assert visit.activity == "Cafe" and visit.kind == "volunteer"
 
 
 def test_fob_tap_toggles_through_the_recorder(
-    db: Database, config: Config, clock: ManualClock, ada: people.Person
+    db: Database, config: Config, clock: ManualClock, ada: register.Person
 ) -> None:
     rec = recorder(db, config, clock)
     rec.write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
     conn = db.conn()
     assert [v.person_id for v in visits.signed_in_now(conn)] == [ada.id]
-    assert state.get(conn, visits.LAST_FOB_KEY) == {
-        "at": "2026-03-02T09:00:00.000Z", "outcome": "signed_in", "first_name": "Ada"}
+    last = state.get(conn, taps.LAST_FOB_KEY)
+    assert {k: last[k] for k in ("at", "outcome", "first_name", "person_id", "kind")} == {
+        "at": "2026-03-02T09:00:00.000Z", "outcome": "signed_in", "first_name": "Ada", "person_id": ada.id,
+        "kind": "member"}
     clock.advance(timedelta(hours=2).total_seconds())
     rec.write([FobRead(at=clock.now(), reader="entrance", card_hash="card-ada")])
     assert visits.signed_in_now(conn) == []
-    assert state.get(conn, visits.LAST_FOB_KEY)["outcome"] == "signed_out"
+    assert state.get(conn, taps.LAST_FOB_KEY)["outcome"] == "signed_out"
     # The card hash never reaches the raw event row.
     assert all("card" not in row[0] for row in conn.execute("SELECT data FROM sensor_events"))
 
@@ -107,21 +111,16 @@ def test_fob_tap_toggles_through_the_recorder(
 def test_unknown_card_is_remembered_for_the_dashboard(db: Database, config: Config, clock: ManualClock) -> None:
     recorder(db, config, clock).write([FobRead(at=clock.now(), reader="entrance", card_hash="stranger")])
     conn = db.conn()
-    assert state.get(conn, visits.LAST_UNKNOWN_KEY) == {"card_hash": "stranger", "at": "2026-03-02T09:00:00.000Z"}
-    assert state.get(conn, visits.LAST_FOB_KEY)["outcome"] == "unknown"
+    assert state.get(conn, taps.LAST_UNKNOWN_KEY) == {"card_hash": "stranger", "at": "2026-03-02T09:00:00.000Z"}
+    assert state.get(conn, taps.LAST_FOB_KEY)["outcome"] == "unknown"
     assert visits.signed_in_now(conn) == []
 
 
-def test_retention_notice_uses_the_privacy_config(config: Config) -> None:
-    assert str(config.privacy.visitor_days) in visits.retention_notice(config, "visitor")
-    assert str(config.privacy.member_visit_days) in visits.retention_notice(config, "member")
-
-
 def test_an_organisers_tap_checks_their_booking_in(
-    db: Database, config: Config, clock: ManualClock, ada: people.Person
+    db: Database, config: Config, clock: ManualClock, ada: register.Person
 ) -> None:
-    from appliance import bookings
-    from appliance.seed import seed_demo
+    from appliance.booking import bookings
+    from doorstep.seed import seed_demo
 
     seed_demo(db)
     start = clock.now() + timedelta(minutes=15)
@@ -139,7 +138,8 @@ def test_signing_in_queues_public_counts_never_names(db: Database, config: Confi
     import dataclasses
 
     published = config.with_changes(mqtt=dataclasses.replace(config.mqtt, enabled=True))
-    with db.write() as conn:
+    role = role_database(published, clock)  # as the web role opens it: publishing before each commit
+    with role.write() as conn:
         visits.sign_in(conn, published, clock.now(), kind="visitor", name="Joan Clarke", visiting="Dr Who")
     rows = db.conn().execute("SELECT topic, payload FROM outbox").fetchall()
     assert any(row["topic"].endswith("/visits") for row in rows)
@@ -163,16 +163,16 @@ def test_an_extra_configured_kind_signs_in_by_name_like_a_visitor(
 def test_a_fob_sign_in_is_published_in_the_same_transaction(db, config, clock) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
-    from appliance import people, publishing
-    from appliance.events import FobRead
-    from appliance.recorder import Recorder
+    from appliance.core.events import FobRead
+    from appliance.people import register
+    from appliance.sensing.recorder import Recorder
 
     cfg = config.with_changes(mqtt=dataclasses.replace(config.mqtt, enabled=True))
     conn = db.conn()
     with db.write():
-        person = people.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
-        people.assign_card(conn, person.id, "c" * 64)
-    recorder = Recorder(db, publishing.context(cfg), cfg.site.zone, clock, cfg)
+        person = register.create(conn, clock.now(), name="Grace Hopper", kind="volunteer")
+        register.assign_card(conn, person.id, "c" * 64)
+    recorder = Recorder(role_database(cfg, clock), cfg, clock, RULES)  # the agent's database
     recorder.write([FobRead(reader="cardreader", card_hash="c" * 64, at=clock.now())])
     topics = [row[0] for row in conn.execute("SELECT topic FROM outbox")]
     assert "doorstep/community-hall/visits" in topics  # not left for the 5-second refresh job

@@ -24,6 +24,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.faults)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures the fault tests measured, with their goals."""
+    from faultkit import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("fault suite figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def durable_listener(broker):  # type: ignore[no-untyped-def]
     """A persistent-session subscriber on '#' of the test broker."""

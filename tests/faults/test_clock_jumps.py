@@ -13,15 +13,18 @@ from itertools import combinations
 
 import pytest
 
-from appliance import attendance, bookings, occupancy, state, visits
-from appliance.clock import ManualClock, parse_iso
-from appliance.config import Config
-from appliance.db import Database
-from appliance.events import Passed
-from appliance.housekeeping import run_due
-from appliance.recorder import Recorder
-from appliance.seed import seed_demo
-from appliance.topics import TopicContext
+from appliance.booking import attendance, bookings
+from appliance.core.clock import ManualClock, parse_iso
+from appliance.core.config import Config
+from appliance.core.events import Passed
+from appliance.people import visits
+from appliance.sensing import occupancy
+from appliance.sensing.housekeeping import run_due
+from appliance.sensing.recorder import Recorder
+from appliance.storage import state
+from appliance.storage.db import Database
+from doorstep.agent import JOBS, RULES
+from doorstep.seed import seed_demo
 
 pytestmark = pytest.mark.faults
 
@@ -54,7 +57,7 @@ def test_counts_occupancy_and_visits_stay_sane_while_the_clock_jumps(
     db: Database, config: Config, clock: ManualClock
 ) -> None:
     rng = random.Random(3)
-    recorder = Recorder(db, TopicContext("doorstep", "faults"), config.site.zone, clock)
+    recorder = Recorder(db, config, clock, RULES)
     ins = outs = 0
     open_visits: list[int] = []
     conn = db.conn()
@@ -74,7 +77,7 @@ def test_counts_occupancy_and_visits_stay_sane_while_the_clock_jumps(
             open_visits.append(visit.id)
         else:
             with db.write():
-                visits.sign_out(conn, config, clock.now(), open_visits.pop(rng.randrange(len(open_visits))))
+                visits.sign_out(conn, clock.now(), open_visits.pop(rng.randrange(len(open_visits))))
         _sane_counts(db)
     # every pass counted once, whatever day the clock said it was
     totals = dict(conn.execute(
@@ -138,7 +141,7 @@ def test_no_show_release_is_not_fooled_by_the_clock_jumping_back(db: Database, c
     last_run: dict[str, float] = {}
     clock.set(datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
     for _ in range(150):  # 150 minutes of housekeeping from the jumped-back time
-        run_due(db, config, clock, last_run)
+        run_due(JOBS, db, config, clock, last_run)
         assert bookings.get_booking(conn, arrived.id).status == "confirmed", (
             f"a checked-in booking was released at {clock.now()} after the clock jumped back"
         )

@@ -1,7 +1,9 @@
 """Hypothesis against every form: each POST route in ``app.url_map`` (the JSON API has its
 own fuzzing) gets generated field names and values, with and without the CSRF token,
 logged in and not. No 5xx, no traceback in any page, and a refused request (4xx) stores
-nothing. Every GET page is fetched too, logged in, and must render without a traceback.
+nothing. Every GET page is fetched too, logged in, and must render without a traceback,
+and again with every query parameter any page uses set to what once broke a page: dates at
+the ends of their type, NUL and control characters, text too long to be a name.
 
 The app runs as in production (not TESTING: errors become the friendly pages) in this
 process, through Flask's test client from 127.0.0.1 (the kiosk's own screen).
@@ -15,6 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from csrf_support import token_in
+from decisions_support import make_ballot
 from faultkit import changed, fingerprint
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,11 +26,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.exceptions import HTTPException
 
-from appliance import admins, bookings
-from appliance.clock import ManualClock
-from appliance.config import Config
-from appliance.db import Database
-from appliance.seed import seed_demo
+from appliance.booking import bookings
+from appliance.core.clock import ManualClock
+from appliance.core.config import Config
+from appliance.people import admins
+from appliance.storage.db import Database
+from doorstep.seed import seed_demo, seed_rota
 
 pytestmark = pytest.mark.faults
 
@@ -36,7 +41,6 @@ TRACEBACK = "Traceback (most recent call last)"
 NAME_ATTR = re.compile(r'name="([A-Za-z0-9_\-\[\]]+)"')
 FORM = re.compile(r"<form\b(?P<attrs>[^>]*)>(?P<body>.*?)</form>", re.S | re.I)
 ACTION = re.compile(r'action="([^"]*)"')
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 @pytest.fixture
@@ -45,7 +49,12 @@ def app(config: Config, clock: ManualClock, db: Database) -> Iterator[Flask]:
     from kiosk import create_app
 
     seed_demo(db)
+    seed_rota(db, config)  # shifts for the rota's forms (their dates, taking and leaving out)
     admins.create(db.conn(), ADMIN, PASSWORD, clock.now())
+    # an open members' vote with comments, one opening tomorrow (it can still be changed)
+    make_ballot(db.conn(), clock.now(), comments="anonymous", changes=True)
+    make_ballot(db.conn(), clock.now(), kind="multiple", options="Quiz\nCeilidh\nFilm", max_choices="2",
+                opens=clock.now() + timedelta(days=1))
     # something for the routes that take a booking's id to act on
     start = (clock.now() + timedelta(days=1)).replace(hour=10, minute=0)
     for room in ("main-hall", "studio"):  # the studio's needs approval: approve/decline apply
@@ -56,19 +65,14 @@ def app(config: Config, clock: ManualClock, db: Database) -> Iterator[Flask]:
     application.extensions["doorstep"].close()
 
 
-def _token(html: str) -> str | None:
-    match = TOKEN.search(html)
-    return (match[1] or match[2]) if match else None
-
-
 def _login(client: FlaskClient) -> str:
     page = client.get("/dashboard/login").get_data(as_text=True)
-    token = _token(page)
+    token = token_in(page)
     assert token, "the login page has no CSRF token"
     response = client.post("/dashboard/login", data={"name": ADMIN, "password": PASSWORD, "csrf_token": token})
     assert response.status_code in (302, 303), f"could not log in: {response.status_code}"
     # the login starts a fresh session, so the form token changes with it
-    fresh = _token(client.get("/dashboard/manage/people/new").get_data(as_text=True))
+    fresh = token_in(client.get("/dashboard/manage/people/new").get_data(as_text=True))
     assert fresh, "no CSRF token on the new-person form after logging in"
     return fresh
 
@@ -84,7 +88,17 @@ def _known_ids(db_path: Path) -> dict[str, list[str]]:
         "booking_id": column("SELECT id FROM bookings") or ["1"],
         "person_id": column("SELECT id FROM people"),
         "reference": column("SELECT reference FROM bookings") or ["ABC123"],
+        "ballot_id": column("SELECT id FROM decisions") or ["1"],
     }
+
+
+# What broke a page once (issue 14.11): dates at the ends of their type, control characters.
+EXTREMES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:30", "9999-12-31T23:59:59-14:00",
+            "0001-01-01T00:00:00+14:00", "1999-12-31", "2101-01-01", "\x00", "Ada\x00Lovelace", "\x1b[2J\x1b[31m",
+            "\x07\x08\x7f", "\u202eevil", "line\r\nbreak", "x" * 20_000]
+# Query parameters the pages read; every GET page is asked with each of them.
+QUERY_NAMES = ("day", "date", "from", "to", "since", "report", "period", "room", "format", "all", "saved", "done",
+               "idle", "next", "purged", "erased", "linked", "fob")
 
 
 def _fill(rule_arguments: set[str], known: dict[str, list[str]], clock: ManualClock) -> st.SearchStrategy[dict]:
@@ -93,11 +107,15 @@ def _fill(rule_arguments: set[str], known: dict[str, list[str]], clock: ManualCl
         "room_id": known["room_id"],
         "booking_id": known["booking_id"],
         "person_id": known["person_id"],
-        "start": [f"{tomorrow}T10:00", f"{tomorrow}T10:07", "2020-01-01T00:00", "not-a-time", "9999-12-31T23:59"],
+        "start": [f"{tomorrow}T10:00", f"{tomorrow}T10:07", "2020-01-01T00:00", "not-a-time", "9999-12-31T23:59",
+                  "0001-01-01T00:00", "9999-12-31T23:30"],
         "minutes": ["60", "15", "0", "100000", "9223372036854775808"],
         "kind": ["visitor", "member", "volunteer", "alien", ""],
         "fmt": ["json", "csv", "exe"],
         "token": ["nope", "x" * 40],
+        "shift_id": ["1", "2", "3"],
+        "ballot_id": known["ballot_id"],
+        "day": [tomorrow, "2020-01-01", "0001-01-01", "friday"],
     }
     return st.fixed_dictionaries({
         name: st.one_of(st.sampled_from(samples.get(name, ["1"]) or ["1"]),
@@ -110,7 +128,7 @@ def _values(known: dict[str, list[str]], clock: ManualClock) -> st.SearchStrateg
     day = (clock.now() + timedelta(days=1)).date().isoformat()
     likely = ["", "on", "1", "0", "-1", "yes", "visitor", "member", "volunteer", "9223372036854775808", day,
               f"{day}T10:00", "10:00", "25:99", "Ada Lovelace", "a" * 5000, "<script>alert(1)</script>",
-              "'; DROP TABLE visits; --", "\x00", "🙂", *known["room_id"], *known["reference"]]
+              "'; DROP TABLE visits; --", "\x00", "🙂", *EXTREMES, *known["room_id"], *known["reference"]]
     return st.one_of(st.sampled_from(likely), st.text(max_size=80))
 
 
@@ -142,6 +160,39 @@ def test_every_get_page_renders_without_a_traceback(app: Flask) -> None:
     assert checked > 10
 
 
+def test_every_get_page_refuses_extreme_query_values_in_words(app: Flask, config: Config, clock: ManualClock) -> None:
+    client = app.test_client()
+    _login(client)
+    known = _known_ids(Path(config.database.path))
+    first = {"kind": "visitor", "start": f"{(clock.now() + timedelta(days=1)).date().isoformat()}T10:00",
+             "minutes": "60", "fmt": "json"}
+    failures: list[str] = []
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        try:
+            path = rule.build({a: first.get(a) or (known.get(a) or ["1"])[0] for a in rule.arguments},
+                              append_unknown=False)[1]
+        except Exception:
+            continue
+        for name in QUERY_NAMES:
+            for value in EXTREMES:
+                response = client.get(path, query_string={name: value}, headers={"Accept": "text/html"},
+                                      buffered=False)
+                if response.mimetype == "text/event-stream":
+                    response.close()
+                    break
+                text = response.get_data(as_text=True)
+                response.close()
+                checked += 1
+                where = f"GET {path}?{name}={value[:30]!r}"
+                if response.status_code >= 500 or TRACEBACK in text:
+                    failures.append(f"{where} -> {response.status_code}")
+    assert checked > 1000
+    assert not failures, "\n".join(failures[:40])
+
+
 def test_every_form_refuses_bad_input_cleanly_and_stores_nothing_when_refusing(
     app: Flask, config: Config, clock: ManualClock
 ) -> None:
@@ -149,7 +200,7 @@ def test_every_form_refuses_bad_input_cleanly_and_stores_nothing_when_refusing(
     admin = app.test_client()
     token = _login(admin)
     anonymous = app.test_client()
-    anonymous_token = _token(anonymous.get("/dashboard/login").get_data(as_text=True))
+    anonymous_token = token_in(anonymous.get("/dashboard/login").get_data(as_text=True))
     assert anonymous_token, "no CSRF token on the login form"
 
     # The forms' own field names, per route: every page is fetched (with known ids filled in)

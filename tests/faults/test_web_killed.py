@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from faultkit import config_toml, integrity, query, wait_until
 
-from appliance.broker import free_port
 from bench.procs import doorstep, running
+from doorstep.broker import free_port
 
 pytestmark = pytest.mark.faults
 

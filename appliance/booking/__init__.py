@@ -1,0 +1,1 @@
+"""Rooms and bookings: availability, series, attendance, calendar feeds, what's on."""

@@ -1,0 +1,1 @@
+"""The ground floor: the clock, the config file, events, opening hours, threads."""

@@ -1,0 +1,1 @@
+"""Members and volunteers, visits, fobs, admins, the end-of-day sweep and the roll-call."""

@@ -1,0 +1,1 @@
+"""A person's requests (erase, export) and how long each kind of record is kept."""

@@ -1,0 +1,1 @@
+"""The agent's single writer, the sensor rules (doors, occupancy) and housekeeping."""

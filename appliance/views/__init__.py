@@ -1,0 +1,1 @@
+"""Read-only pictures: the public status, the dashboard overview, funders' reports."""

@@ -1,0 +1,5 @@
+"""`python -m doorstep` runs the doorstep command."""
+
+from doorstep.cli import main
+
+main()
