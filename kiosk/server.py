@@ -57,7 +57,9 @@ class WebServer:
         self.port = int(listeners[0][0].getsockname()[1])
         self.https_port = int(listeners[1][0].getsockname()[1]) if len(listeners) > 1 else 0
         web.https_port = self.https_port  # the dashboard sends LAN browsers there
-        web.live_streams = self.front.hub.count  # /healthz reports it
+        web.live_streams = self.front.hub.count  # /healthz reports them
+        web.screen_seconds = self.front.hub.screen_seconds
+        web.uptime = self.front.hub.uptime
         self._thread: threading.Thread | None = None
 
     @property
@@ -78,8 +80,8 @@ class WebServer:
 
     def close(self) -> None:
         """Stop serving: the front first (every connection and live stream ends), then
-        waitress (its sockets closed from its own loop thread, its workers stopped), then
-        the database.
+        waitress (its workers stopped, then its sockets closed from its own loop thread),
+        then the database.
 
         waitress's server.close() only closes the listening socket; open channels keep its
         loop running, and closing them from another thread makes its poll() fail with "Bad
@@ -87,12 +89,15 @@ class WebServer:
         loop has nothing left and returns.
         """
         self.front.close()
+        # The workers stop first: one still finishing a response wakes the loop through the
+        # trigger's pipe, and once the loop has closed that pipe the write fails with "Bad
+        # file descriptor". With the front closed no new request reaches them.
+        self.server.task_dispatcher.shutdown(timeout=5)
         if self._thread is not None and self._thread.is_alive():
             self._on_loop(lambda: wasyncore.close_all(self.server._map))
             self._thread.join(timeout=5)
         else:
             wasyncore.close_all(self.server._map)
-        self.server.task_dispatcher.shutdown(timeout=5)
         web: Web | None = self.app.extensions.get("doorstep")
         if web is not None:
             web.close()
