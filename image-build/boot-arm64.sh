@@ -15,7 +15,9 @@
 #   4. the agent's events (simulated sensors) reach that Mosquitto;
 #   5. /healthz answers through a forwarded port;
 #   6. cage and Chromium draw the kiosk's page (a QMP screendump);
-#   7. after a SIGKILL of the agent, systemd starts it again.
+#   7. after a SIGKILL of the agent, systemd starts it again;
+#   8. after Chromium's renderers are killed (a blank "Aw, Snap!" page), the kiosk
+#      watch restarts the kiosk and the page is drawn again (kiosk-recovered.png).
 # Timings from QEMU's start to each milestone, the serial log, the screendump
 # and the broker's messages are kept in build/image-boot/ (printed at the end).
 #
@@ -158,8 +160,8 @@ if [[ -z $root_in ]]; then
 else
     root=$(cd "$root_in" && pwd)
     [[ -x $root/opt/doorstep/venv/bin/doorstep ]] || die "--root $root_in holds no installed Doorstep"
-    for unit in doorstep-agent doorstep-web doorstep-kiosk doorstep-firstboot; do
-        install -m 0644 "$repo_dir/systemd/$unit.service" "$root/etc/systemd/system/$unit.service"
+    for unit in "$repo_dir"/systemd/doorstep-*.service "$repo_dir"/systemd/doorstep-*.timer; do
+        install -m 0644 "$unit" "$root/etc/systemd/system/${unit##*/}"
     done
     say "booting the root in $root_in; the Doorstep units copied in again from systemd/"
 fi
@@ -433,6 +435,17 @@ while ((SECONDS < deadline)); do
     fi
     sleep 2
 done
+# After the kiosk watch brought a crashed page back: the screen shows the kiosk again.
+recovered_shot=
+if [[ $floor != yes ]] && report | grep -q '^kiosk-recovered yes'; then
+    for _ in $(seq 1 12); do
+        if python3 "$script_dir/qmp-screen.py" shot "$qmp" "$out/kiosk-recovered.png" >"$out/screen-recovered.txt" 2>&1; then
+            recovered_shot=yes
+            break
+        fi
+        sleep 5
+    done
+fi
 total=$(elapsed "$qemu_started")
 python3 "$script_dir/qmp-screen.py" quit "$qmp" >/dev/null 2>&1 || kill "$qemu_pid" 2>/dev/null || true
 wait "$qemu_pid" 2>/dev/null || true
@@ -506,6 +519,14 @@ if [[ -n $restarted && $restarted == *"SubState=running"* && $restarted == *"NRe
     verified+=("SIGKILL of doorstep-agent: systemd started it again ($restarted)")
 else
     failures+=("doorstep-agent was not restarted after SIGKILL: killed '${killed:-not reported}', then '${restarted:-not reported}'")
+fi
+# 8. the kiosk watch
+crash=$(field kiosk-crash)
+recovered=$(field kiosk-recovered)
+if [[ $recovered == yes* && -n $recovered_shot ]]; then
+    verified+=("the kiosk watch restarted the kiosk after its renderer was killed ($crash): $recovered; on the screen again (kiosk-recovered.png): $(cat "$out/screen-recovered.txt")")
+else
+    failures+=("the kiosk did not come back after its renderer was killed: screen-up '$(field screen-up)', crash '${crash:-not reported}', recovered '${recovered:-not reported}', screen '$(cat "$out/screen-recovered.txt" 2>/dev/null || echo 'no screendump taken')'; watch: $(report | sed -n 's/^watch //p' | paste -sd ' ')")
 fi
 
 echo

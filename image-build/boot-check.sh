@@ -4,8 +4,9 @@
 # It waits for the boot to finish and writes what it finds to the serial
 # console, one `DOORSTEP-BOOT <key> <value>` line each, for the host to judge:
 # the system state and failed units, the Doorstep units' states, what
-# doorstep-firstboot applied, the watchdog pings of both roles, and a SIGKILL
-# of the agent followed by systemd's restart.
+# doorstep-firstboot applied, the watchdog pings of both roles, a SIGKILL of the
+# agent followed by systemd's restart, and the kiosk watch bringing back a page
+# whose renderer was killed.
 set -uo pipefail
 
 console=${DOORSTEP_BOOT_CONSOLE:-/dev/ttyAMA0}
@@ -20,7 +21,7 @@ props() {
 }
 value() { systemctl show "$1" --property="$2" --value; }
 roles=(doorstep-agent.service doorstep-web.service)
-units=(doorstep-firstboot.service "${roles[@]}" doorstep-kiosk.service mosquitto.service systemd-networkd.service)
+units=(doorstep-firstboot.service "${roles[@]}" doorstep-kiosk.service doorstep-kiosk-watch.timer mosquitto.service systemd-networkd.service)
 
 say "check started $(cut -d' ' -f1 /proc/uptime)"
 state=$(systemctl is-system-running --wait)
@@ -82,6 +83,42 @@ for _ in $(seq 1 120); do
     fi
 done
 say "restarted doorstep-agent.service $(props doorstep-agent.service MainPID NRestarts ActiveState SubState) $(cut -d' ' -f1 /proc/uptime)"
+
+# The kiosk watch: a crashed page comes back. Wait for the kiosk page to hold its live
+# stream (/healthz: kiosk_screen_seconds 0), kill Chromium's renderers (the "Aw, Snap!"
+# page, which holds no stream), and wait for doorstep-kiosk-watch to restart the kiosk
+# unit and the page to come back.
+screen() {
+    /opt/doorstep/venv/bin/python -I -c '
+import json, urllib.request
+try:
+    print(json.load(urllib.request.urlopen("http://127.0.0.1:8080/healthz", timeout=5))["kiosk_screen_seconds"])
+except Exception as exc:
+    print("unanswered", type(exc).__name__)'
+}
+waited=0
+until [[ $(screen) == 0.0 ]] || ((waited >= 400)); do
+    sleep 5
+    waited=$((waited + 5))
+done
+say "screen-up after=${waited} $(props doorstep-kiosk.service InvocationID NRestarts ActiveState) screen=$(screen) $(cut -d' ' -f1 /proc/uptime)"
+invocation=$(value doorstep-kiosk.service InvocationID)
+renderers=$(pgrep -u kiosk -f -- '--type=renderer' | paste -sd ',')
+say "kiosk-crash renderers=${renderers:-none} $(cut -d' ' -f1 /proc/uptime)"
+pkill -KILL -u kiosk -f -- '--type=renderer'
+waited=0
+while ((waited < 400)); do
+    sleep 5
+    waited=$((waited + 5))
+    if [[ $(value doorstep-kiosk.service InvocationID) != "$invocation" && $(screen) == 0.0 ]]; then
+        break
+    fi
+done
+recovered=no
+[[ $(value doorstep-kiosk.service InvocationID) != "$invocation" && $(screen) == 0.0 ]] && recovered=yes
+say "kiosk-recovered $recovered after=${waited} $(props doorstep-kiosk.service ActiveState SubState) screen=$(screen) $(cut -d' ' -f1 /proc/uptime)"
+journalctl -b -u doorstep-kiosk-watch.service --no-pager -o short-monotonic | grep -a 'restarting' | cut -c 1-300 |
+    sed 's/^/DOORSTEP-BOOT watch /'
 
 # The kiosk's login session (cage gets the screen through logind).
 loginctl list-sessions --no-legend | sed 's/^/DOORSTEP-BOOT session /'

@@ -220,12 +220,13 @@ tables=$(inside sqlite3 /tmp/fresh.db "SELECT count(*) FROM sqlite_master WHERE 
 verified+=("doorstep migrate --config: $migrated; $tables tables, readable by sqlite3")
 
 units=(doorstep-agent.service doorstep-web.service doorstep-kiosk.service doorstep-firstboot.service)
+watch_units=(doorstep-kiosk-watch.service doorstep-kiosk-watch.timer)
 unit_paths=()
-for unit in "${units[@]}"; do
+for unit in "${units[@]}" "${watch_units[@]}"; do
     unit_paths+=("/etc/systemd/system/$unit")
 done
 inside systemd-analyze verify "${unit_paths[@]}" || die "systemd-analyze verify failed on the installed units"
-verified+=("systemd-analyze verify: ${units[*]}")
+verified+=("systemd-analyze verify: ${units[*]} ${watch_units[*]}")
 for unit in doorstep-agent.service doorstep-web.service; do
     score=$(inside systemd-analyze security --offline=yes "/etc/systemd/system/$unit" 2>/dev/null |
         sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')

@@ -243,8 +243,9 @@ install_config_and_state() {
 
 install_files() {
     local unit
-    for unit in doorstep-agent doorstep-web doorstep-kiosk doorstep-firstboot; do
-        install -m 0644 "$repo_dir/systemd/$unit.service" "$R/etc/systemd/system/$unit.service"
+    for unit in doorstep-agent.service doorstep-web.service doorstep-kiosk.service doorstep-firstboot.service \
+        doorstep-kiosk-watch.service doorstep-kiosk-watch.timer; do
+        install -m 0644 "$repo_dir/systemd/$unit" "$R/etc/systemd/system/$unit"
     done
     install -d -m 0755 "$R/etc/systemd/system.conf.d"
     install -m 0644 "$repo_dir/systemd/watchdog.conf" "$R/etc/systemd/system.conf.d/doorstep-watchdog.conf"

@@ -32,6 +32,10 @@ class Web:
     tls_fingerprint: str = ""
     # how many live streams the server holds now (set by kiosk/server.py)
     live_streams: Callable[[], int] = lambda: 0
+    # seconds since the Pi's own screen held its kiosk page (0: now; None: not yet), and
+    # since the server started (set by kiosk/server.py; the kiosk watch reads both)
+    screen_seconds: Callable[[], float | None] = lambda: None
+    uptime: Callable[[], float] = lambda: 0.0
 
     def __post_init__(self) -> None:
         self.watcher = ChangeWatcher(self.config.database.path)

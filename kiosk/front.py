@@ -53,6 +53,7 @@ HEAD_SECONDS_LOCAL = 60.0
 BODY_SECONDS = 30.0
 LOCAL_RESERVE = 4  # waitress threads LAN requests may never take
 SECURITY_HEADERS = security_headers()  # on the answers the front makes itself
+SCREEN_STREAM = "kiosk"  # the entrance pages' stream: from loopback, the Pi's own screen
 
 
 class Closed(Exception):
@@ -348,7 +349,8 @@ class Front:
                     writer.write(conn.send(h11.Data(data=frame.encode("utf-8"))) or b"")
 
             watcher = Watcher(name, send, transport.close, transport.get_write_buffer_size,
-                              grant.decode("latin-1") if grant else None)
+                              grant.decode("latin-1") if grant else None,
+                              screen=name == SCREEN_STREAM and is_local(client))
             self.hub.subscribe(watcher)
             try:
                 # A page sends nothing more on a stream: any read returning means it left.

@@ -40,6 +40,8 @@ class Watcher:
     close: Callable[[], None]
     buffered: Callable[[], int]
     grant: str | None = None
+    # the kiosk page on the Pi's own screen (the kiosk stream from loopback)
+    screen: bool = False
     sent: str | None = None
     last_write: float = field(default_factory=time.monotonic)
 
@@ -66,6 +68,9 @@ class Hub:
         self._ticker: asyncio.Task[None] | None = None
         self._closed = False
         self._count = 0
+        self._screens = 0
+        self._started = time.monotonic()
+        self._screen_left: float | None = None
         self._last: dict[str, tuple[str, int, float]] = {}  # stream -> (JSON, generation, when)
 
     # -- called on the loop thread ------------------------------------------------------
@@ -80,10 +85,28 @@ class Hub:
         """How many pages are watching (safe to ask from any thread)."""
         return self._count
 
+    def screen_seconds(self) -> float | None:
+        """How long since the Pi's own screen last held its kiosk page open: 0 while it
+        does, None if it has not since this web role started (safe from any thread).
+
+        The kiosk watch (doorstep/kioskwatch.py) restarts a kiosk whose page never came
+        back: a blank or crashed Chromium page holds no stream.
+        """
+        if self._screens > 0:
+            return 0.0
+        left = self._screen_left
+        return None if left is None else round(time.monotonic() - left, 1)
+
+    def uptime(self) -> float:
+        """Seconds since this web role's hub was made."""
+        return round(time.monotonic() - self._started, 1)
+
     def subscribe(self, watcher: Watcher) -> None:
         """A page starts watching; it gets the stream's snapshot at once."""
         self.watchers.setdefault(watcher.stream, set()).add(watcher)
         self._count += 1
+        if watcher.screen:
+            self._screens += 1
         cached = self._last.get(watcher.stream)
         fresh = (cached is not None and cached[1] == self.web.watcher.generation
                  and time.monotonic() - cached[2] < MIN_RENDER_GAP * 5 and watcher.grant is None)
@@ -99,6 +122,9 @@ class Hub:
         if group is not None and watcher in group:
             group.discard(watcher)
             self._count -= 1
+            if watcher.screen:
+                self._screens -= 1
+                self._screen_left = time.monotonic()
             if not group:
                 del self.watchers[watcher.stream]
 
@@ -122,6 +148,7 @@ class Hub:
                 watcher.close()
         self.watchers.clear()
         self._count = 0
+        self._screens = 0
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- internals ------------------------------------------------------------------------

@@ -15,10 +15,13 @@ bp = Blueprint("status", __name__)
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """Cheap liveness: the database answers; also how many live pages are open."""
+    """Cheap liveness: the database answers; also how many live pages are open, whether
+    the Pi's own screen shows its kiosk page (seconds since it last did: 0 now, null not
+    since start) and the web role's uptime, which doorstep/kioskwatch.py reads."""
     w = web()
     w.db.conn().execute("SELECT 1").fetchone()
-    return jsonify(status="ok", live_streams=w.live_streams())
+    return jsonify(status="ok", live_streams=w.live_streams(), kiosk_screen_seconds=w.screen_seconds(),
+                   uptime_seconds=w.uptime())
 
 
 @bp.get("/status.json")
