@@ -26,7 +26,7 @@
 # --root DIR    boot a root check-arm64.sh --root-dir DIR built before (or the
 #               root/ of a work folder --keep left), instead of building one: its
 #               checks are not run again, the kernel is installed only if missing,
-#               and the repo's systemd units are copied in again as install.sh
+#               and the repo's systemd units (and the kiosk's starting page) are copied in again as install.sh
 #               does, so a unit's fix boots in minutes (DIR never gets doorstep.toml)
 # --wheel PATH  passed on to check-arm64.sh
 # --keep        leave the work folder (root, disk) in place; its path is printed
@@ -163,6 +163,7 @@ else
     for unit in "$repo_dir"/systemd/doorstep-*.service "$repo_dir"/systemd/doorstep-*.timer; do
         install -m 0644 "$unit" "$root/etc/systemd/system/${unit##*/}"
     done
+    install -D -m 0644 "$script_dir/kiosk-starting.html" "$root/opt/doorstep/share/kiosk-starting.html"
     say "booting the root in $root_in; the Doorstep units copied in again from systemd/"
 fi
 [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || die "qemu-aarch64 is not registered with binfmt (check-arm64.sh does that)"
@@ -264,7 +265,8 @@ if [[ $floor == yes ]]; then
         printf '# Test-only (boot-arm64.sh --floor)\n[Unit]\nConditionPathExists=/doorstep-boot-floor\n' \
             >"$root/etc/systemd/system/$unit.d/doorstep-boot-floor.conf"
     done
-    sed -i "s|http://127.0.0.1:8080/kiosk/|file://$floor_page|" "$root/etc/systemd/system/doorstep-kiosk.service"
+    sed -i "s|file:///opt/doorstep/share/kiosk-starting.html#http://127.0.0.1:8080/kiosk/|file://$floor_page|" \
+        "$root/etc/systemd/system/doorstep-kiosk.service"
     grep -q "file://$floor_page" "$root/etc/systemd/system/doorstep-kiosk.service" || die "could not point the kiosk unit at the floor's page"
     install -d "$root$(dirname "$floor_page")"
     cat >"$root$floor_page" <<'HTML'

@@ -227,6 +227,9 @@ for unit in "${units[@]}" "${watch_units[@]}"; do
 done
 inside systemd-analyze verify "${unit_paths[@]}" || die "systemd-analyze verify failed on the installed units"
 verified+=("systemd-analyze verify: ${units[*]} ${watch_units[*]}")
+grep -q 'location.replace(kiosk)' "$target/opt/doorstep/share/kiosk-starting.html" ||
+    die "the kiosk's starting page is not installed at /opt/doorstep/share/kiosk-starting.html"
+verified+=("the kiosk's starting page: /opt/doorstep/share/kiosk-starting.html")
 for unit in doorstep-agent.service doorstep-web.service; do
     score=$(inside systemd-analyze security --offline=yes "/etc/systemd/system/$unit" 2>/dev/null |
         sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')

@@ -250,6 +250,9 @@ install_files() {
     install -d -m 0755 "$R/etc/systemd/system.conf.d"
     install -m 0644 "$repo_dir/systemd/watchdog.conf" "$R/etc/systemd/system.conf.d/doorstep-watchdog.conf"
     install -m 0755 "$script_dir/firstboot.sh" "$R/opt/doorstep/libexec/firstboot.sh"
+    # The screen while the web role starts (doorstep-kiosk.service opens it).
+    install -d -m 0755 "$R/opt/doorstep/share"
+    install -m 0644 "$script_dir/kiosk-starting.html" "$R/opt/doorstep/share/kiosk-starting.html"
     if [[ -f "$repo_dir/docs/INSTALL.md" ]]; then
         install -m 0644 "$repo_dir/docs/INSTALL.md" "$R/opt/doorstep/docs/INSTALL.md"
     fi

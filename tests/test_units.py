@@ -206,7 +206,8 @@ def test_kiosk_runs_chromium_in_cage_on_tty1(kiosk: dict[str, list[str]]) -> Non
     command = kiosk["Service.ExecStart"][0].split()
     assert command[0] == "/usr/bin/cage"
     assert "/usr/bin/chromium" in command
-    assert command[-1] == "http://127.0.0.1:8080/kiosk/"
+    # The starting page (image-build/kiosk-starting.html), which becomes the kiosk's home.
+    assert command[-1] == "file:///opt/doorstep/share/kiosk-starting.html#http://127.0.0.1:8080/kiosk/"
     for flag in (
         "--kiosk",
         "--noerrdialogs",
@@ -230,7 +231,8 @@ def test_kiosk_runs_chromium_in_cage_on_tty1(kiosk: dict[str, list[str]]) -> Non
     assert kiosk["Unit.Wants"][0] == "doorstep-web.service"  # Wants, not Requires: a web crash must not end the kiosk
     assert kiosk["Unit.PartOf"] == ["doorstep-web.service"]
     assert "Unit.Requires" not in kiosk
-    assert "doorstep-web.service" in kiosk["Unit.After"]
+    # Chromium starts alongside the web role, not after it: the starting page waits.
+    assert "doorstep-web.service" not in " ".join(kiosk.get("Unit.After", []))
 
 
 def test_watchdog_drop_in_is_15_seconds() -> None:
