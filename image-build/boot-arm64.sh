@@ -386,13 +386,15 @@ say "booting: qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 (TCG); 
 cmdline="root=/dev/vda2 rootfstype=ext4 rootwait fsck.repair=yes console=tty1 console=ttyAMA0 consoleblank=0"
 [[ ${DOORSTEP_BOOT_JOURNAL:-0} == 1 ]] && cmdline+=" systemd.journald.forward_to_console=1"
 qemu_started=$EPOCHREALTIME
+# romfile= : no PXE option ROM for the network card (the kernel is given directly);
+# Debian ships that ROM in ipxe-qemu, which qemu-system-arm only recommends.
 qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -accel tcg,thread=multi \
     -nodefaults -no-user-config -display none \
     -kernel "$work/vmlinuz" -initrd "$work/initrd.img" \
     -append "$cmdline" \
     -drive if=none,id=disk,file="$disk",format=raw,cache=unsafe -device virtio-blk-pci,drive=disk \
     -device virtio-gpu-pci -device virtio-keyboard-pci -device virtio-tablet-pci -device virtio-rng-pci \
-    -netdev "user,id=net,hostfwd=tcp:127.0.0.1:$web_port-:8080" -device virtio-net-pci,netdev=net \
+    -netdev "user,id=net,hostfwd=tcp:127.0.0.1:$web_port-:8080" -device virtio-net-pci,netdev=net,romfile= \
     -serial "file:$serial" -qmp "unix:$qmp,server=on,wait=off" \
     >"$out/qemu.log" 2>&1 &
 qemu_pid=$!
