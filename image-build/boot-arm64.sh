@@ -401,6 +401,10 @@ qemu_pid=$!
 pids+=("$qemu_pid")
 
 report() { grep -a 'DOORSTEP-BOOT ' "$serial" | sed 's/^.*DOORSTEP-BOOT //' | tr -d '\r'; }
+# The first reported value of a key. Whether a line was reported: grep reading it all
+# (`grep -q` stops early, and under pipefail the pipe then fails now and then).
+field() { report | sed -n "s/^$1 //p" | sed -n 1p; }
+reported() { report | grep -- "$1" >/dev/null; }
 healthz=
 events=
 kiosk=
@@ -413,7 +417,7 @@ while ((SECONDS < deadline)); do
     grep -aq 'Booting Linux' "$serial" && mark "kernel started" "$now"
     grep -aq 'Run /init' "$serial" && mark "initramfs started" "$now"
     grep -aq 'systemd\[1\]\|Welcome to' "$serial" && mark "systemd started" "$now"
-    report | grep -q '^system ' && mark "systemd boot finished" "$now"
+    reported '^system ' && mark "systemd boot finished" "$now"
     if [[ -z $healthz ]] && curl -fsS --max-time 10 "http://127.0.0.1:$web_port/healthz" >"$out/healthz.json" 2>/dev/null; then
         healthz=yes
         mark "web /healthz answered" "$now"
@@ -430,7 +434,7 @@ while ((SECONDS < deadline)); do
         next_shot=$((SECONDS + 2))  # every 2 s: the time to the page drawn is known to 2 s
     fi
     [[ $floor == yes && -n $kiosk ]] && break
-    if report | grep -q '^done ' && [[ -n $healthz && -n $events ]]; then
+    if reported '^done ' && [[ -n $healthz && -n $events ]]; then
         # The kiosk may draw long after the rest; it gets kiosk_wait seconds more.
         done_at=${done_at:-$SECONDS}
         if [[ -n $kiosk ]] || ((SECONDS > done_at + kiosk_wait)); then
@@ -441,7 +445,7 @@ while ((SECONDS < deadline)); do
 done
 # After the kiosk watch brought a crashed page back: the screen shows the kiosk again.
 recovered_shot=
-if [[ $floor != yes ]] && report | grep -q '^kiosk-recovered yes'; then
+if [[ $floor != yes && $(field kiosk-recovered) == yes* ]]; then
     for _ in $(seq 1 12); do
         if python3 "$script_dir/qmp-screen.py" shot "$qmp" "$out/kiosk-recovered.png" >"$out/screen-recovered.txt" 2>&1; then
             recovered_shot=yes
@@ -466,7 +470,6 @@ fi
 report >"$out/report.txt"
 failures=()
 verified=()
-field() { report | sed -n "s/^$1 //p" | head -n 1; }
 
 # 1. firstboot
 config=$(report | sed -n 's/^config //p' | paste -sd ' ')
@@ -546,5 +549,5 @@ for line in "${failures[@]}"; do
     printf '  FAIL  %s\n' "$line"
 done
 say "serial log, kiosk.png, mqtt.log, timings.txt: ${out#"$repo_dir/"}/"
-((${#failures[@]} == 0)) || die "${#failures[@]} of 7 checks failed (above)"
+((${#failures[@]} == 0)) || die "${#failures[@]} of 8 checks failed (above)"
 say "passed in $((SECONDS - started)) s"
