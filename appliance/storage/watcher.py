@@ -15,8 +15,6 @@ Where inotify is missing it polls every ``interval`` as before.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import select
@@ -25,41 +23,39 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import inotify_simple
+
 from appliance.core.threads import Worker
 from appliance.storage.db import connect
 
 log = logging.getLogger(__name__)
 
-# <sys/inotify.h>
-IN_MODIFY, IN_MOVED_TO, IN_CREATE = 0x2, 0x80, 0x100
+WRITES = inotify_simple.flags.MODIFY | inotify_simple.flags.MOVED_TO | inotify_simple.flags.CREATE
 
 
 class FolderWrites:
     """A file descriptor that becomes readable when a file in ``folder`` is written, created
-    or moved in (Linux inotify), with a pipe to wake a waiter early."""
+    or moved in (Linux inotify, through inotify_simple), with a pipe to wake a waiter early."""
 
     def __init__(self, folder: str | Path) -> None:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if fd < 0:
-            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        if libc.inotify_add_watch(fd, os.fsencode(folder), IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0:
-            errno = ctypes.get_errno()
-            os.close(fd)
-            raise OSError(errno, f"inotify_add_watch failed on {folder}")
-        self.fd = fd
+        self._notify = inotify_simple.INotify(nonblocking=True)
+        try:
+            self._notify.add_watch(folder, WRITES)
+        except OSError:
+            self._notify.close()
+            raise
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
 
     def drain(self) -> None:
         """Forget the writes reported so far."""
-        for fd in (self.fd, self._wake_r):
-            with contextlib.suppress(BlockingIOError):
-                while os.read(fd, 4096):
-                    pass
+        self._notify.read(timeout=0)
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._wake_r, 4096):
+                pass
 
     def wait(self, timeout: float) -> None:
         """Block until a write is reported, :meth:`wake` is called, or ``timeout`` passes."""
-        select.select([self.fd, self._wake_r], [], [], timeout)
+        select.select([self._notify.fileno(), self._wake_r], [], [], timeout)
 
     def wake(self) -> None:
         """Return from :meth:`wait` now."""
@@ -68,7 +64,9 @@ class FolderWrites:
 
     def close(self) -> None:
         """Release the descriptors."""
-        for fd in (self.fd, self._wake_r, self._wake_w):
+        with contextlib.suppress(OSError):
+            self._notify.close()
+        for fd in (self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -80,7 +78,7 @@ def folder_writes(path: str | Path) -> FolderWrites | None:
         return None
     try:
         return FolderWrites(Path(path).resolve().parent)
-    except (OSError, AttributeError) as exc:  # AttributeError: no inotify_init1 in this libc
+    except (OSError, AttributeError) as exc:  # AttributeError: a libc without inotify_init1
         log.info("change watcher: polling, no write notices (%s)", exc)
         return None
 
