@@ -47,7 +47,7 @@ docs: $(STAMP) tools
 image-check:
 	bash image-build/check-arm64.sh
 
-## image-boot: image-check's root and checks, then that image booted in qemu-system-aarch64 and checked running (root; ~15 min)
+## image-boot: image-check's root and checks, then that image booted in qemu-system-aarch64 and checked running (root; ~16 min; CI runs it)
 image-boot:
 	bash image-build/boot-arm64.sh
 
