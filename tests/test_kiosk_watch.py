@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from live_support import sse
 from playwright.sync_api import expect
-from test_live_streams import open_stream
 
 from appliance.core.clock import ManualClock
 from appliance.core.config import Config
@@ -70,8 +70,9 @@ def test_the_watch_sees_the_screens_page_come_and_go(web_role: WebServer, browse
     assert verdict(health, kiosk_up=300) is None  # the web role has only just started
 
     # A kiosk tablet on the LAN holds the same stream, but it is not the Pi's screen.
-    lan = open_stream(web_role.port, "/kiosk/live", source=TABLET)
+    lan = sse(web_role.port, "/kiosk/live", source=TABLET)
     try:
+        assert next(lan)[0] == "kiosk"  # the tablet's stream is open and sending
         assert screen(url) is None
     finally:
         lan.close()
