@@ -27,9 +27,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from appliance.storage.db import Database
 from bench import kiosk_browser
 from bench.harness import CACHE, Figure, concurrently
 from bench.procs import (
@@ -46,6 +47,7 @@ from bench.procs import (
     wait_port,
 )
 from doorstep.broker import Mosquitto, free_port
+from doorstep.seed import seed_demo
 
 NODE_RED_DIR = CACHE / "node-red"
 NODE_RED_JS = NODE_RED_DIR / "node_modules" / "node-red" / "red.js"
@@ -179,6 +181,54 @@ def _a_mornings_use(port: int, loads: int = 40) -> None:
     concurrently(client, USE_CLIENTS)
 
 
+BOOKING_CLIENTS = 6
+BOOKINGS_EACH = 10
+
+
+def book_from_phones(port: int, clients: int = BOOKING_CLIENTS, each: int = BOOKINGS_EACH) -> None:
+    """Room bookings through the API from several clients at once, as phones make them:
+    each one hashes its cancel code with scrypt (16 MiB for a moment, on purpose). Each
+    client books its own day, in free half hours an hour apart."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rooms", timeout=30) as response:
+        rooms = [room["id"] for room in json.loads(response.read())]
+    if not rooms:
+        raise ProcessError("the web role lists no rooms to book")
+
+    def client(n: int) -> list[float]:
+        day = datetime.now(UTC).date() + timedelta(days=3 + n)
+        for i in range(each):
+            hour = 10 + i % 8
+            body = {"room": rooms[(i // 8) % len(rooms)], "title": f"Côr practice {n}-{i}", "organiser": "Siân",
+                    "start": f"{day}T{hour:02d}:00:00", "end": f"{day}T{hour:02d}:30:00"}
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/bookings", json.dumps(body).encode(),
+                                             {"Content-Type": "application/json"}, method="POST")
+            with urllib.request.urlopen(request, timeout=60) as response:
+                if response.status != 201:
+                    raise ProcessError(f"a booking answered {response.status}")
+        return []
+
+    concurrently(client, clients)
+
+
+def web_after_bookings(directory: Path, clients: int = BOOKING_CLIENTS, each: int = BOOKINGS_EACH) -> tuple[int, int]:
+    """RSS (KiB) of a web role on a seeded database, idle and then after bookings from
+    several phones at once, started as its unit starts it."""
+    db = directory / "bookings.db"
+    database = Database(str(db))
+    database.migrate()
+    seed_demo(database)
+    database.close()
+    port = free_port()
+    config = directory / "bookings.toml"
+    config.write_text(config_toml(db, web_port=port), encoding="utf-8")
+    web = doorstep("web", config)
+    with running(web):
+        wait_port(port, web)
+        before = _settled(web.pid, 2)[0]
+        book_from_phones(port, clients, each)
+        return before, _settled(web.pid, 2)[0]
+
+
 def _with_browser(directory: Path, broker: Mosquitto, idle: float) -> dict[str, dict[str, int]]:
     """smaps_rollup (summed over each tree) of agent, web and the kiosk's Chromium at idle, and
     of Chromium on the kiosk page's static twin (see bench/kiosk_browser.py), all read at the
@@ -283,6 +333,7 @@ def run() -> list[Figure]:
                 floor_name = "bare Python interpreter, NOT Node-RED"
                 goal = "-"
             browser = _browser_figures(directory, broker, idle, floor_pss, floor_name, goal)
+            booked = web_after_bookings(directory)
         finally:
             broker.stop()
     agent_rss, agent_pss = ours["agent"]
@@ -311,6 +362,12 @@ def run() -> list[Figure]:
             float("nan") if web_pss is None else web_pss / mib,
             "MiB", "<= 1.25", floor_name="the same web role idle, before them",
             note="what each waitress thread keeps (its SQLite connection, its malloc arena) shows here",
+        ),
+        Figure(
+            f"web role after {BOOKING_CLIENTS * BOOKINGS_EACH} bookings from {BOOKING_CLIENTS} phones at once (RSS)",
+            booked[1] / mib, booked[0] / mib, "MiB", "<= 1.25", floor_name="the same web role idle, before them",
+            note="each booking hashes its cancel code with scrypt, 16 MiB for a moment; the unit's "
+                 "MALLOC_MMAP_THRESHOLD_ gives those blocks back",
         ),
         *browser,
     ]
