@@ -92,34 +92,3 @@ def test_agent_checks_pass_while_running_and_fail_once_stopped(config: Config, c
     finally:
         agent.stop()
     assert not all(check() for check in run.agent_checks(agent))
-
-
-@pytest.mark.parametrize("role", ["agent", "web"])
-def test_a_role_freezes_what_it_built_at_start(role: str, config: Config, notify_socket: socket.socket) -> None:
-    """What a role builds at start-up (its modules, classes, the Flask app) lives as long as
-    the process. Both roles move it out of the garbage collector's sight once started, so a
-    full collection no longer walks ~50,000 objects (10 ms here, about 80 ms on a Pi-sized
-    core, in the middle of somebody's sign-in)."""
-    import gc
-
-    cfg = config.with_changes(web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()))
-    frozen: list[int] = []
-    stop, waiting = threading.Event(), threading.Event()
-
-    def wait() -> None:
-        frozen.append(gc.get_freeze_count())
-        waiting.set()
-        stop.wait()
-
-    target = run.run_agent if role == "agent" else run.run_web
-    thread = threading.Thread(target=target, args=(cfg, wait))
-    gc.unfreeze()
-    thread.start()
-    try:
-        _messages_until(notify_socket, "READY=1")
-        assert waiting.wait(10), f"the {role} role did not settle into its wait"
-        assert frozen and frozen[0] > 10_000, f"the {role} role left {frozen} objects frozen"
-    finally:
-        stop.set()
-        thread.join()
-        gc.unfreeze()
