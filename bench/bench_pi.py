@@ -56,7 +56,7 @@ from bench.bench_burst import EventCounter
 from bench.bench_wear import LiveClient
 from bench.cpubudget import BudgetError, CpuBudget
 from bench.harness import CACHE, Figure
-from bench.procs import ROOT, Proc, ProcessError, config_toml, env_float, wait_for
+from bench.procs import ROOT, Proc, ProcessError, config_toml, env_float, unit_environment, wait_for
 from doorstep.broker import Mosquitto, free_port
 from doorstep.seed import seed_demo
 
@@ -275,6 +275,13 @@ class Session:
     how: str = ""
 
 
+def role_proc(budget: CpuBudget, role: str, config: Path, notify_socket: Path) -> Proc:
+    """``doorstep ROLE --config CONFIG`` inside the budget, as its systemd unit starts it (the
+    unit's Environment=, and a notify socket for READY); not started."""
+    env = {**os.environ, **unit_environment(role), "NOTIFY_SOCKET": str(notify_socket)}
+    return Proc(budget.wrap([sys.executable, "-m", "doorstep", role, "--config", str(config)]), env=env)
+
+
 def _measure(label: str, fraction: float | None, directory: Path, broker: Mosquitto) -> Session:
     out = Session()
     db = directory / f"{label}.db"
@@ -300,8 +307,7 @@ def _measure(label: str, fraction: float | None, directory: Path, broker: Mosqui
         try:
             start = time.monotonic()
             for role in ("agent", "web"):
-                env = {**os.environ, "NOTIFY_SOCKET": str(listeners[role].path)}
-                procs[role] = Proc(budget.wrap([*python, "doorstep", role, "--config", str(simulated)]), env=env)
+                procs[role] = role_proc(budget, role, simulated, listeners[role].path)
                 procs[role].start()
                 budget.track(procs[role].pid)
             wait_for(lambda: _healthz(port), 300, "the web role's /healthz", procs["web"])
@@ -322,7 +328,8 @@ def _measure(label: str, fraction: float | None, directory: Path, broker: Mosqui
             counter = EventCounter(broker.host, broker.port, "doorstep/bench/events")
             try:
                 count = int(rate * seconds)
-                agent = Proc(budget.wrap([*python, "bench.driven_agent", str(driven), "beams", str(rate), str(count)]))
+                agent = Proc(budget.wrap([*python, "bench.driven_agent", str(driven), "beams", str(rate), str(count)]),
+                             env={**os.environ, **unit_environment("agent")})
                 procs["agent"] = agent.start()
                 budget.track(agent.pid)
                 wait_for(lambda: "driven " in agent.output(), seconds * 10 + 120, "the driver to finish", agent)

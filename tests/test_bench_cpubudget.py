@@ -126,3 +126,20 @@ def test_a_v1_group_gets_its_period_and_quota(tmp_path: Path) -> None:
         (group / name).unlink()
     budget.close()
     assert not group.exists()
+
+
+@pytest.mark.parametrize("role", ["agent", "web"])
+def test_bench_pi_starts_each_role_as_its_unit_does(role: str, tmp_path: Path) -> None:
+    """Under the budget as on a Pi: the unit's Environment= (glibc's arena and mmap settings),
+    and systemd's notify socket, so that READY is what is timed."""
+    from bench.bench_pi import role_proc
+    from bench.cpubudget import CpuBudget, Kind
+    from bench.procs import unit_environment
+
+    budget = CpuBudget("unused", None, kind=Kind("taskset + SIGSTOP/SIGCONT", None))
+    proc = role_proc(budget, role, tmp_path / "config.toml", tmp_path / "notify.sock")
+    assert proc.env is not None
+    assert unit_environment(role).items() <= proc.env.items()
+    assert proc.env["MALLOC_MMAP_THRESHOLD_"] == "131072"
+    assert proc.env["NOTIFY_SOCKET"] == str(tmp_path / "notify.sock")
+    assert proc.args[-4:] == ["doorstep", role, "--config", str(tmp_path / "config.toml")]
