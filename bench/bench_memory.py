@@ -27,11 +27,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from appliance.storage.db import Database
-from bench import kiosk_browser
+from bench import bench_pi, kiosk_browser
 from bench.harness import CACHE, Figure, concurrently
 from bench.procs import (
     Proc,
@@ -186,28 +186,11 @@ BOOKINGS_EACH = 10
 
 
 def book_from_phones(port: int, clients: int = BOOKING_CLIENTS, each: int = BOOKINGS_EACH) -> None:
-    """Room bookings through the API from several clients at once, as phones make them:
-    each one hashes its cancel code with scrypt (16 MiB for a moment, on purpose). Each
-    client books its own day, in free half hours an hour apart."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rooms", timeout=30) as response:
-        rooms = [room["id"] for room in json.loads(response.read())]
-    if not rooms:
-        raise ProcessError("the web role lists no rooms to book")
-
-    def client(n: int) -> list[float]:
-        day = datetime.now(UTC).date() + timedelta(days=3 + n)
-        for i in range(each):
-            hour = 10 + i % 8
-            body = {"room": rooms[(i // 8) % len(rooms)], "title": f"Côr practice {n}-{i}", "organiser": "Siân",
-                    "start": f"{day}T{hour:02d}:00:00", "end": f"{day}T{hour:02d}:30:00"}
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/bookings", json.dumps(body).encode(),
-                                             {"Content-Type": "application/json"}, method="POST")
-            with urllib.request.urlopen(request, timeout=60) as response:
-                if response.status != 201:
-                    raise ProcessError(f"a booking answered {response.status}")
-        return []
-
-    concurrently(client, clients)
+    """Room bookings through the API from several clients at once, as phones make them
+    (bench_pi's booking client, one per phone, each on days of its own): each booking
+    hashes its cancel code with scrypt, 16 MiB for a moment, on purpose."""
+    days_each = 1 + each // 6  # bench_pi's client books six slots a day per room at least
+    concurrently(lambda n: bench_pi.book_rooms(port, each, f"Côr {n}", days_ahead=3 + n * days_each), clients)
 
 
 def web_after_bookings(directory: Path, clients: int = BOOKING_CLIENTS, each: int = BOOKINGS_EACH) -> tuple[int, int]:

@@ -56,7 +56,17 @@ from bench.bench_burst import EventCounter
 from bench.bench_wear import LiveClient
 from bench.cpubudget import BudgetError, CpuBudget
 from bench.harness import CACHE, Figure
-from bench.procs import ROOT, Proc, ProcessError, config_toml, env_float, unit_environment, wait_for
+from bench.procs import (
+    ROOT,
+    Proc,
+    ProcessError,
+    config_toml,
+    doorstep,
+    driven_agent,
+    env_float,
+    unit_environment,
+    wait_for,
+)
 from doorstep.broker import Mosquitto, free_port
 from doorstep.seed import seed_demo
 
@@ -174,7 +184,7 @@ def _sign_ins(port: int, count: int, label: str) -> list[float]:
         browser.close()
 
 
-def _bookings(port: int, count: int, label: str, days_ahead: int = 2) -> list[float]:
+def book_rooms(port: int, count: int, label: str, days_ahead: int = 2) -> list[float]:
     """Round trips (s) of ``count`` room bookings through the JSON API, each in a free slot."""
     browser = Browser(port)
     try:
@@ -278,8 +288,10 @@ class Session:
 def role_proc(budget: CpuBudget, role: str, config: Path, notify_socket: Path) -> Proc:
     """``doorstep ROLE --config CONFIG`` inside the budget, as its systemd unit starts it (the
     unit's Environment=, and a notify socket for READY); not started."""
-    env = {**os.environ, **unit_environment(role), "NOTIFY_SOCKET": str(notify_socket)}
-    return Proc(budget.wrap([sys.executable, "-m", "doorstep", role, "--config", str(config)]), env=env)
+    proc = doorstep(role, config)
+    proc.args = budget.wrap(proc.args)
+    proc.env = {**(proc.env or os.environ), "NOTIFY_SOCKET": str(notify_socket)}
+    return proc
 
 
 def _measure(label: str, fraction: float | None, directory: Path, broker: Mosquitto) -> Session:
@@ -298,7 +310,6 @@ def _measure(label: str, fraction: float | None, directory: Path, broker: Mosqui
     bookings = int(env_float("BENCH_PI_BOOKINGS", 60))
     rate = env_float("BENCH_PI_PASS_RATE", 20)
     seconds = env_float("BENCH_PI_PASS_SECONDS", 60)
-    python = [sys.executable, "-m"]
     with CpuBudget(f"doorstep-bench-{label}-{os.getpid()}", fraction) as budget:
         out.how = budget.describe()
         listeners = {role: ReadyListener(directory / f"{label}-{role}.sock") for role in ("agent", "web")}
@@ -321,15 +332,16 @@ def _measure(label: str, fraction: float | None, directory: Path, broker: Mosqui
                 lives[-1].start()
             time.sleep(2)
             out.signins = _sign_ins(port, signins, label)
-            out.bookings = _bookings(port, bookings, label)
+            out.bookings = book_rooms(port, bookings, label)
             # footfall: the same agent with its beams driven instead of simulated
             procs.pop("agent").stop()
             before = {row[0] for row in _query(db, "SELECT id FROM sensor_events WHERE kind = 'passed'")}
             counter = EventCounter(broker.host, broker.port, "doorstep/bench/events")
             try:
                 count = int(rate * seconds)
-                agent = Proc(budget.wrap([*python, "bench.driven_agent", str(driven), "beams", str(rate), str(count)]),
-                             env={**os.environ, **unit_environment("agent")})
+                agent = driven_agent(driven, "beams", rate, count)
+                agent.args = budget.wrap(agent.args)
+                agent.env = {**os.environ, **unit_environment("agent")}
                 procs["agent"] = agent.start()
                 budget.track(agent.pid)
                 wait_for(lambda: "driven " in agent.output(), seconds * 10 + 120, "the driver to finish", agent)
