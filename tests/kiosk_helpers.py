@@ -57,7 +57,11 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
 
 
 def small_targets(page: Any) -> list[str]:
-    """Visible links, buttons and text boxes smaller than 48 x 48 px (the kiosk's target rule)."""
+    """Visible links, buttons and text boxes smaller than 48 x 48 px (the kiosk's target rule).
+
+    Measured once the page has loaded: a visible element is not yet a styled one, and before
+    the stylesheet applies every button has the browser's own 19 px height."""
+    page.wait_for_load_state("load")
     return list(page.evaluate(
         """() => Array.from(document.querySelectorAll(
               'a, button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice'))
